@@ -1,0 +1,1 @@
+"""Data files shipped with pybp; see pybp.datasets for loaders."""

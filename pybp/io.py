@@ -1,0 +1,208 @@
+"""Saving and loading models as one .npz file, without pickle.
+
+The file holds a JSON config (format name and version, model layers,
+compile settings, metadata) and arrays: weights, optimizer state and array
+metadata. Loading uses ``allow_pickle=False``, so an untrusted file cannot
+run code. Writes go to a temporary file in the same folder that is renamed
+into place, so an interrupted save leaves the previous file intact.
+"""
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from pybp import errors, losses, metrics, optimizers
+
+FORMAT = "pybp-model"
+VERSION = 1
+# Bytes an array in a model file may claim before anything is read; a zip
+# that claims more is rejected as malformed (or as a decompression bomb).
+MAX_ARRAY_BYTES = 8 << 30
+
+
+def _model_arrays(model):
+    arrays = {}
+    for i, layer in enumerate(model.dense_layers):
+        if not layer.built:
+            continue
+        arrays[f"layer{i}.kernel"] = layer.kernel
+        if layer.bias is not None:
+            arrays[f"layer{i}.bias"] = layer.bias
+    if model._opt_state is not None:
+        for i, (kernel_state, bias_state) in enumerate(model._opt_state):
+            for name, arr in kernel_state.items():
+                arrays[f"optimizer.{i}.kernel.{name}"] = arr
+            for name, arr in (bias_state or {}).items():
+                arrays[f"optimizer.{i}.bias.{name}"] = arr
+    return arrays
+
+
+def save_model(model, path):
+    """Write model to path (an .npz file) atomically."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise errors.ModelFileError(f"cannot save the model to {path!r}: it is a folder")
+    meta_json, meta_arrays = {}, {}
+    for key, value in model.metadata.items():
+        if isinstance(value, np.ndarray):
+            meta_arrays[f"metadata.{key}"] = value
+        else:
+            meta_json[key] = value
+    config = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": model.get_config(),
+        "built": model.built,
+        "input_dim": model.input_dim,
+        "compile": None,
+        "metadata": meta_json,
+        # What a resumed fit needs to continue exactly as the original would.
+        "training_state": {
+            "dropout_seed": str(model._dropout_seed),
+            "shuffle_rng": model._shuffle_rng.bit_generator.state,
+        },
+    }
+    if model.optimizer is not None:
+        config["compile"] = {
+            "optimizer": optimizers.serialize(model.optimizer),
+            "loss": losses.serialize(model.loss),
+            "metrics": [metrics.serialize(m) for m in model.metrics],
+            "iterations": int(model.optimizer.iterations),
+        }
+    arrays = _model_arrays(model)
+    arrays.update(meta_arrays)
+    try:
+        text = json.dumps(config)
+    except TypeError as exc:
+        raise errors.InvalidArgumentError(
+            f"model metadata must hold JSON values or numpy arrays: {exc}") from None
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".pybp-", suffix=".npz.tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, __config__=np.array(text), **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _check_zip(path):
+    """Reject files that are not zips or that claim oversized members."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile:
+        raise errors.ModelFileError(
+            f"{path!r} is not a pybp model file (not a valid .npz archive; it may "
+            "be truncated)") from None
+    names = set()
+    for info in infos:
+        if info.file_size > MAX_ARRAY_BYTES:
+            raise errors.ModelFileError(
+                f"{path!r}: member {info.filename!r} claims {info.file_size} bytes, "
+                f"more than the {MAX_ARRAY_BYTES} a model file may hold")
+        names.add(info.filename)
+    if "__config__.npy" not in names:
+        raise errors.ModelFileError(
+            f"{path!r} is not a pybp model file: it has no __config__ entry")
+
+
+def _read_config(data, path):
+    try:
+        config = json.loads(str(data["__config__"][()]))
+    except (ValueError, KeyError) as exc:
+        raise errors.ModelFileError(f"{path!r}: unreadable model config ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise errors.ModelFileError(f"{path!r} is not a pybp model file")
+    version = config.get("version")
+    if not isinstance(version, int) or version > VERSION or version < 1:
+        raise errors.ModelFileError(
+            f"{path!r} has model format version {version!r}; this pybp reads "
+            f"versions 1 to {VERSION}. Upgrade pybp to load it")
+    return config
+
+
+def _load_array(data, key, shape, dtype, path):
+    if f"{key}" not in data.files:
+        raise errors.ModelFileError(f"{path!r} is missing the array {key!r}")
+    arr = data[key]
+    if arr.shape != tuple(shape) or arr.dtype != dtype:
+        raise errors.ModelFileError(
+            f"{path!r}: array {key!r} has shape {arr.shape} and dtype {arr.dtype}, "
+            f"but the config needs shape {tuple(shape)} and dtype {dtype}")
+    if not np.isfinite(arr).all():
+        raise errors.ModelFileError(f"{path!r}: array {key!r} holds NaN or infinity")
+    return arr
+
+
+def load_model(path):
+    """Read a model written by ``Sequential.save``; training can resume exactly."""
+    from pybp.models import Sequential
+
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise errors.ModelFileError(f"{path!r} is a folder, not a model file")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"model file not found: {path!r}")
+    _check_zip(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return _load_from(data, path, Sequential)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, errors.PybpError):
+            raise
+        raise errors.ModelFileError(f"{path!r}: cannot read the model file ({exc})") \
+            from None
+
+
+def _load_from(data, path, model_cls):
+    config = _read_config(data, path)
+    try:
+        model = model_cls.from_config(config["model"])
+    except (KeyError, TypeError) as exc:
+        raise errors.ModelFileError(f"{path!r}: invalid model config ({exc})") from None
+    compiled = config.get("compile")
+    if compiled:
+        model.compile(optimizer=optimizers.deserialize(compiled["optimizer"]),
+                      loss=losses.deserialize(compiled["loss"]),
+                      metrics=[metrics.deserialize(m) for m in compiled["metrics"]])
+        model.optimizer.iterations = int(compiled.get("iterations", 0))
+    if config.get("built"):
+        model.build(config["input_dim"])
+        for i, layer in enumerate(model.dense_layers):
+            layer.kernel[...] = _load_array(data, f"layer{i}.kernel",
+                                            layer.kernel.shape, model.dtype, path)
+            if layer.bias is not None:
+                layer.bias[...] = _load_array(data, f"layer{i}.bias",
+                                              layer.bias.shape, model.dtype, path)
+        if model._opt_state is not None:
+            for i, (kernel_state, bias_state) in enumerate(model._opt_state):
+                for name, arr in kernel_state.items():
+                    arr[...] = _load_array(data, f"optimizer.{i}.kernel.{name}",
+                                           arr.shape, arr.dtype, path)
+                for name, arr in (bias_state or {}).items():
+                    arr[...] = _load_array(data, f"optimizer.{i}.bias.{name}",
+                                           arr.shape, arr.dtype, path)
+    state = config.get("training_state") or {}
+    if "dropout_seed" in state:
+        model._dropout_seed = int(state["dropout_seed"])
+    if "shuffle_rng" in state:
+        try:
+            model._shuffle_rng.bit_generator.state = state["shuffle_rng"]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise errors.ModelFileError(
+                f"{path!r}: invalid shuffle state ({exc})") from None
+    model.metadata = dict(config.get("metadata") or {})
+    for key in data.files:
+        if key.startswith("metadata."):
+            model.metadata[key[len("metadata."):]] = data[key]
+    return model

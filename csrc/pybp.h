@@ -85,6 +85,117 @@ int pybp_gemm_ref_f64(int transa, int transb, int64_t m, int64_t n, int64_t k,
                       const double *restrict b, int64_t ldb, double beta,
                       double *restrict c, int64_t ldc);
 
+/* ---- network: a whole training step over a plan ---- */
+
+enum pybp_optimizer {
+    PYBP_OPT_SGD = 0,           /* momentum, nesterov */
+    PYBP_OPT_ADAM = 1,          /* beta1, beta2, eps, weight_decay (AdamW) */
+    PYBP_OPT_RMSPROP = 2,       /* rho, momentum, eps */
+    PYBP_OPT_ADAGRAD = 3        /* eps */
+};
+
+enum pybp_constraint {
+    PYBP_CON_NONE = 0,
+    PYBP_CON_MAX_NORM = 1,      /* param[0] = max norm */
+    PYBP_CON_NON_NEG = 2,
+    PYBP_CON_UNIT_NORM = 3,
+    PYBP_CON_MIN_MAX_NORM = 4   /* param = min, max, rate */
+};
+
+enum pybp_dtype { PYBP_FLOAT32 = 0, PYBP_FLOAT64 = 1 };
+
+/*
+ * One dense layer of a plan. Parameters, gradients, optimizer state and
+ * workspace are arrays owned by the caller, of the plan's dtype; the plan
+ * only points at them. Kernel norms for constraints run over the inputs of
+ * each unit (axis 0 of the n_in x n_out kernel).
+ */
+struct pybp_layer {
+    int64_t n_in, n_out;
+    int activation;
+    double alpha;               /* leaky_relu slope or elu alpha */
+    void *w;                    /* n_in x n_out */
+    void *b;                    /* n_out, or NULL for no bias */
+    void *dw;                   /* n_in x n_out */
+    void *db;                   /* n_out, or NULL */
+    void *w_state0, *w_state1;  /* optimizer state of w, NULL if unused */
+    void *b_state0, *b_state1;  /* optimizer state of b, NULL if unused */
+    double w_l1, w_l2;          /* penalty w_l1 * sum|w| + w_l2 * sum w^2 */
+    double b_l1, b_l2;
+    int w_constraint, b_constraint;
+    double w_con[3], b_con[3];
+    double dropout;             /* rate of dropout on this layer's output */
+    /* Workspace, each max_batch x n_out; z, mask and dropped may be NULL
+     * when the activation needs no pre-activation and dropout is 0. */
+    void *z, *y, *dy, *mask, *dropped;
+};
+
+/*
+ * A network plan: built once per model and batch size by the caller.
+ * x_buf (max_batch x n_in of layer 0), t_buf (max_batch x targets) and
+ * sw_buf (max_batch) receive rows gathered by an index; scratch holds at
+ * least max(n_out) doubles for column norms.
+ */
+struct pybp_net {
+    int dtype;
+    int n_layers;
+    struct pybp_layer *layers;
+    int64_t max_batch;
+    int64_t n_targets;          /* columns of the target; 1 for labels */
+    int loss;
+    double loss_param;
+    int sparse;                 /* targets are int64 class labels */
+    int fused_output;           /* last activation is folded into the loss */
+    int optimizer;
+    double lr, beta1, beta2, eps, momentum, rho, weight_decay;
+    int nesterov;
+    int64_t step;               /* updates done so far */
+    uint64_t seed;              /* seed of the dropout masks */
+    void *x_buf, *t_buf, *sw_buf;
+    double *scratch;
+};
+
+/*
+ * Run forward, loss, backward and the optimizer update for one minibatch
+ * of `batch` rows. x, target and sample_weight have n_rows rows. With
+ * index non-NULL, rows index[0..batch) (each in [0, n_rows)) of x, target
+ * and sample_weight (NULL for none) are gathered first; otherwise their
+ * first `batch` rows are used. *loss receives the data loss and *penalty
+ * the regularization penalty, both measured before the update. The
+ * outputs of the last layer (probabilities when fused) are left in
+ * layers[n_layers - 1].y. On a NaN or infinite loss it returns
+ * PYBP_ERR_NONFINITE before anything is updated.
+ */
+int pybp_net_train_step(struct pybp_net *net, int64_t batch, int64_t n_rows,
+                        const void *x, const void *target,
+                        const void *sample_weight, const int64_t *index,
+                        double *loss, double *penalty);
+
+/*
+ * Run pybp_net_train_step over consecutive batches of `batch_size` rows of
+ * x in the order given by `order` (n_rows indices); the last batch may be
+ * short. lr holds one learning rate per batch, or is NULL to keep net->lr.
+ * losses[i] receives batch i's data loss plus penalty. *done receives the
+ * number of batches completed; on a non-finite loss it stops there and
+ * returns PYBP_ERR_NONFINITE.
+ */
+int pybp_net_train_epoch(struct pybp_net *net, int64_t n_rows,
+                         int64_t batch_size, const void *x,
+                         const void *target, const void *sample_weight,
+                         const int64_t *order, const double *lr,
+                         double *losses, int64_t *done);
+
+/*
+ * Inference: out (batch x n_out of the last layer) = the network applied
+ * to x, without dropout. With logits non-zero the last activation is left
+ * out. work0 and work1 each hold at least batch x the widest layer; they
+ * are the caller's, so concurrent calls with their own work buffers are
+ * safe. batch may exceed max_batch.
+ */
+int pybp_net_predict(const struct pybp_net *net, int64_t batch,
+                     const void *x, void *out, void *work0, void *work1,
+                     int logits);
+
 /* cdef-end */
 
 #endif

@@ -1,0 +1,356 @@
+"""Sequential: training, the founding objective, gradients, determinism."""
+
+import numpy as np
+import pytest
+
+import pybp
+from pybp import errors, layers, losses, optimizers, regularizers
+from pybp.models import Sequential
+
+ACTIVATIONS = ["linear", "relu", "leaky_relu", "elu", "selu", "gelu",
+               "gelu_tanh", "sigmoid", "tanh", "softplus"]
+
+
+def make_regression(n=64, d=5, k=1, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    w = rng.normal(size=(d, k))
+    y = np.tanh(x @ w) + 0.1 * rng.normal(size=(n, k))
+    return x, y
+
+
+def forward_numpy(model, x):
+    """Plain NumPy forward of a model of Dense layers, in float64."""
+    out = np.asarray(x, np.float64)
+    for layer in model.dense_layers:
+        out = out @ layer.kernel.astype(np.float64)
+        if layer.bias is not None:
+            out = out + layer.bias
+        out = layer.activation(out)
+    return out
+
+
+def sgd_gradients(model, x, y, lr=1e-3):
+    """Return the gradient of the loss by one plain SGD step: (w - w') / lr."""
+    before = model.get_weights()
+    model.train_on_batch(x, y)
+    after = model.get_weights()
+    model.set_weights(before)
+    return [(b - a) / lr for b, a in zip(before, after)]
+
+
+def numeric_gradients(model, x, y, eps=1e-6):
+    """Central differences of evaluate()'s loss (data loss plus penalty)."""
+    weights = model.get_weights()
+    grads = []
+    for i, w in enumerate(weights):
+        g = np.zeros_like(w)
+        for idx in np.ndindex(w.shape):
+            for sign in (1, -1):
+                trial = [v.copy() for v in weights]
+                trial[i][idx] += sign * eps
+                model.set_weights(trial)
+                g[idx] += sign * model.evaluate(x, y) / (2 * eps)
+        grads.append(g)
+    model.set_weights(weights)
+    return grads
+
+
+def test_founding_objective_is_mse_plus_l2():
+    # J = 1/m sum (y - f(x))^2 + lambda sum w^2 over kernels, not biases.
+    lam = 0.01
+    x, y = make_regression(n=37, d=4)
+    model = Sequential([layers.Dense(3, activation="tanh",
+                                     kernel_regularizer=regularizers.L2(lam)),
+                        layers.Dense(1, kernel_regularizer=regularizers.L2(lam))],
+                       dtype="float64", seed=1)
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e-3), loss="mse")
+    model.build(4)
+    f = forward_numpy(model, x)
+    kernels = [layer.kernel for layer in model.dense_layers]
+    expected = np.mean((y - f) ** 2) + lam * sum(np.sum(w ** 2) for w in kernels)
+    assert model.evaluate(x, y) == pytest.approx(expected, rel=1e-12)
+    reported = model.train_on_batch(x, y)
+    assert reported == pytest.approx(expected, rel=1e-12)
+
+
+def test_founding_objective_gradient_matches_hand_formula():
+    lam = 0.05
+    x, y = make_regression(n=23, d=3)
+    model = Sequential([layers.Dense(1, kernel_regularizer=regularizers.L2(lam))],
+                       dtype="float64", seed=2)
+    lr = 1e-3
+    model.compile(optimizer=optimizers.SGD(learning_rate=lr), loss="mse")
+    model.build(3)
+    w, b = model.get_weights()
+    residual = x @ w + b - y
+    grad_w = 2 / len(x) * x.T @ residual + 2 * lam * w
+    grad_b = 2 / len(x) * residual.sum(axis=0)
+    got_w, got_b = sgd_gradients(model, x, y, lr)
+    np.testing.assert_allclose(got_w, grad_w, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(got_b, grad_b, rtol=1e-7, atol=1e-10)
+    assert np.abs(grad_w).max() > 0
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("regularized", [False, True])
+def test_model_gradient_matches_finite_differences(activation, regularized):
+    x, y = make_regression(n=7, d=3, k=2, seed=3)
+    reg = regularizers.L1L2(l1=0.01, l2=0.02) if regularized else None
+    model = Sequential([layers.Dense(4, activation=activation, kernel_regularizer=reg,
+                                     bias_regularizer=reg),
+                        layers.Dense(3, activation=activation, kernel_regularizer=reg),
+                        layers.Dense(2)], dtype="float64", seed=4)
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e-4), loss="mse")
+    model.build(3)
+    got = sgd_gradients(model, x, y, lr=1e-4)
+    want = numeric_gradients(model, x, y)
+    for g, n in zip(got, want):
+        assert np.abs(n).max() > 0
+        np.testing.assert_allclose(g, n, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss, last, target", [
+    ("mse", "linear", "real"),
+    ("mae", "linear", "real"),
+    (losses.Huber(delta=0.3), "linear", "real"),
+    ("binary_crossentropy", "sigmoid", "binary"),
+    (losses.BinaryCrossentropy(from_logits=True), "linear", "binary"),
+    ("categorical_crossentropy", "softmax", "onehot"),
+    (losses.CategoricalCrossentropy(from_logits=True), "linear", "onehot"),
+    ("sparse_categorical_crossentropy", "softmax", "labels"),
+    (losses.SparseCategoricalCrossentropy(from_logits=True), "linear", "labels"),
+])
+def test_loss_gradient_through_model(loss, last, target):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(9, 4))
+    k = 3
+    labels = rng.integers(0, k, size=9)
+    y = {"real": rng.normal(size=(9, k)), "binary": (rng.random((9, k)) > 0.5) * 1.0,
+         "onehot": np.eye(k)[labels], "labels": labels}[target]
+    model = Sequential([layers.Dense(5, activation="tanh"),
+                        layers.Dense(k, activation=last)], dtype="float64", seed=6)
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e-4), loss=loss)
+    model.build(4)
+    got = sgd_gradients(model, x, y, lr=1e-4)
+    want = numeric_gradients(model, x, y)
+    for g, n in zip(got, want):
+        assert np.abs(n).max() > 0
+        np.testing.assert_allclose(g, n, rtol=2e-4, atol=1e-6)
+
+
+def test_xor_learned_by_two_four_one():
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    y = np.array([0, 1, 1, 0], dtype=np.float32)
+    model = Sequential([layers.Dense(4, activation="tanh"),
+                        layers.Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.05),
+                  loss="binary_crossentropy")
+    model.fit(x, y, epochs=500, batch_size=4, verbose=0)
+    pred = model.predict(x)[:, 0]
+    np.testing.assert_array_equal(pred > 0.5, y > 0.5)
+
+
+def train_small(seed, threads=None, dropout=0.0, epochs=3):
+    x, y = make_regression(n=200, d=6, k=2, seed=7)
+    if threads is not None:
+        pybp.set_num_threads(threads)
+    stack = [layers.Dense(16, activation="relu")]
+    if dropout:
+        stack.append(layers.Dropout(dropout))
+    stack.append(layers.Dense(2))
+    model = Sequential(stack, seed=seed)
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(x, y, epochs=epochs, batch_size=16, verbose=0)
+    return model, history, model.predict(x)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_same_seed_gives_bitwise_same_model(dropout):
+    a, ha, pa = train_small(11, dropout=dropout)
+    b, hb, pb = train_small(11, dropout=dropout)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        assert np.array_equal(wa, wb)
+    assert ha.history["loss"] == hb.history["loss"]
+    assert np.array_equal(pa, pb)
+
+
+def test_same_seed_same_model_for_one_and_two_threads():
+    before = pybp.get_num_threads()
+    try:
+        a, ha, pa = train_small(12, threads=1, dropout=0.2)
+        b, hb, pb = train_small(12, threads=2, dropout=0.2)
+    finally:
+        pybp.set_num_threads(before)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        assert np.array_equal(wa, wb)
+    assert ha.history["loss"] == hb.history["loss"]
+    assert np.array_equal(pa, pb)
+
+
+def test_different_seeds_give_different_weights():
+    a, _, _ = train_small(1, epochs=1)
+    b, _, _ = train_small(2, epochs=1)
+    assert not np.array_equal(a.get_weights()[0], b.get_weights()[0])
+
+
+def test_fit_epoch_path_equals_batch_path():
+    # Metrics force one call per batch; without them a whole epoch is one
+    # call. Both must train identically.
+    x, y = make_regression(n=100, d=4, seed=8)
+    results = []
+    for metrics in ([], ["mae"]):
+        model = Sequential([layers.Dense(8, activation="tanh"), layers.Dense(1)],
+                           seed=3)
+        model.compile(optimizer="sgd", loss="mse", metrics=metrics)
+        history = model.fit(x, y, epochs=2, batch_size=7, verbose=0)
+        results.append((model.get_weights(), history.history["loss"]))
+    for wa, wb in zip(results[0][0], results[1][0]):
+        assert np.array_equal(wa, wb)
+    assert results[0][1] == results[1][1]
+
+
+def test_dropout_inactive_in_predict_and_scales_in_training():
+    x = np.ones((1000, 1), np.float64)
+    model = Sequential([layers.Dense(1, use_bias=False, kernel_initializer="ones"),
+                        layers.Dropout(0.5)], dtype="float64", seed=0)
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e-9), loss="mse")
+    np.testing.assert_array_equal(model.predict(x[:3]), np.ones((3, 1)))
+    # With targets of zero the mse of the dropped outputs is mean(mask^2):
+    # (1 / 0.5)^2 times the kept share, so about 2.
+    loss = model.train_on_batch(x, np.zeros((1000, 1)))
+    assert 1.7 < loss < 2.3
+
+
+def test_y_of_shape_n_and_n1_train_the_same():
+    x, y = make_regression(n=50, d=3)
+    weights = []
+    for target in (y[:, 0], y):
+        model = Sequential([layers.Dense(1)], seed=0)
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(x, target, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        assert np.array_equal(a, b)
+
+
+def test_integer_and_bool_inputs_are_accepted():
+    x = np.arange(20).reshape(10, 2)
+    y = (x[:, 0] % 2 == 0)
+    model = Sequential([layers.Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert model.predict(x).dtype == np.float32
+
+
+@pytest.mark.parametrize("bad, where", [(np.nan, "row 3, column 1"),
+                                         (np.inf, "row 3, column 1")])
+def test_nonfinite_x_names_row_and_column(bad, where):
+    x, y = make_regression(n=10, d=2)
+    x[3, 1] = bad
+    model = Sequential([layers.Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(errors.NonFiniteError, match=where):
+        model.fit(x, y, verbose=0)
+
+
+def test_one_dimensional_x_hints_reshape():
+    model = Sequential([layers.Input(3), layers.Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(errors.ShapeError, match="reshape"):
+        model.fit(np.ones(3), np.ones(1), verbose=0)
+
+
+def test_object_and_string_x_raise():
+    model = Sequential([layers.Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(errors.DTypeError, match="numbers"):
+        model.fit(np.array([["a", "b"]]), np.ones(1), verbose=0)
+    with pytest.raises(errors.DTypeError, match="numbers"):
+        model.fit(np.array([[1, None]], dtype=object), np.ones(1), verbose=0)
+
+
+def test_label_outside_classes_raises():
+    model = Sequential([layers.Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(errors.LabelError, match="label 3 at row 1"):
+        model.fit(np.ones((3, 2)), np.array([0, 3, 1]), verbose=0)
+
+
+@pytest.mark.parametrize("last, loss", [
+    ("linear", "categorical_crossentropy"),
+    ("softmax", losses.CategoricalCrossentropy(from_logits=True)),
+    ("linear", "binary_crossentropy"),
+    ("softmax", "binary_crossentropy"),
+])
+def test_compile_rejects_mismatched_output_and_loss(last, loss):
+    model = Sequential([layers.Dense(3, activation=last)])
+    with pytest.raises(errors.InvalidArgumentError, match="last layer"):
+        model.compile(optimizer="adam", loss=loss)
+
+
+def test_divergence_stops_with_weights_from_before():
+    x, y = make_regression(n=64, d=3)
+    y = y * 1e30
+    model = Sequential([layers.Dense(8), layers.Dense(1)], seed=0)
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e10), loss="mse")
+    with pytest.raises(errors.DivergenceError, match="epoch 1, batch"):
+        model.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    for w in model.get_weights():
+        assert np.isfinite(w).all()
+
+
+def test_save_load_resumes_bitwise(tmp_path):
+    x, y = make_regression(n=80, d=4, k=2, seed=9)
+    model = Sequential([layers.Dense(8, activation="relu"), layers.Dropout(0.2),
+                        layers.Dense(2)], seed=5)
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    model.metadata["mean"] = np.arange(4.0)
+    model.metadata["note"] = "standardised"
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = pybp.load_model(path)
+    assert loaded.metadata["note"] == "standardised"
+    np.testing.assert_array_equal(loaded.metadata["mean"], np.arange(4.0))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    model.train_on_batch(x[:16], y[:16])
+    loaded.train_on_batch(x[:16], y[:16])
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        assert np.array_equal(a, b)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    loaded.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        assert np.array_equal(a, b)
+
+
+def test_evaluate_and_predict_shapes():
+    x, y = make_regression(n=30, d=3, k=2)
+    model = Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)], seed=0)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(x, y, epochs=1, verbose=0, validation_split=0.2)
+    assert set(model.history.history) >= {"loss", "mae", "val_loss", "val_mae"}
+    assert model.predict(x, batch_size=7).shape == (30, 2)
+    np.testing.assert_array_equal(model.predict(x, batch_size=7), model.predict(x))
+    loss, mae = model.evaluate(x, y)
+    assert loss > 0 and mae > 0
+    assert model.count_params() == 3 * 4 + 4 + 4 * 2 + 2
+
+
+def test_summary_lists_layers(capsys):
+    model = Sequential([layers.Input(5), layers.Dense(4, name="hidden"),
+                        layers.Dense(1, name="out")])
+    model.build()
+    model.summary()
+    text = capsys.readouterr().out
+    assert "hidden (Dense)" in text
+    assert "Total params: 29" in text
+
+
+def test_batch_larger_than_data_runs_one_short_batch():
+    x, y = make_regression(n=5, d=2)
+    model = Sequential([layers.Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, epochs=2, batch_size=100, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.optimizer.iterations == 2

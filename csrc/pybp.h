@@ -85,6 +85,171 @@ int pybp_gemm_ref_f64(int transa, int transb, int64_t m, int64_t n, int64_t k,
                       const double *restrict b, int64_t ldb, double beta,
                       double *restrict c, int64_t ldc);
 
+/* ---- activations ---- */
+
+enum pybp_activation {
+    PYBP_ACT_IDENTITY = 0,
+    PYBP_ACT_RELU = 1,
+    PYBP_ACT_LEAKY_RELU = 2,    /* x > 0 ? x : alpha * x, alpha >= 0 */
+    PYBP_ACT_ELU = 3,           /* x > 0 ? x : alpha * (exp(x) - 1) */
+    PYBP_ACT_SELU = 4,          /* ELU with fixed scale and alpha */
+    PYBP_ACT_GELU_TANH = 5,     /* GELU, tanh approximation */
+    PYBP_ACT_GELU = 6,          /* GELU, exact: x * Phi(x) with erfc */
+    PYBP_ACT_SIGMOID = 7,
+    PYBP_ACT_TANH = 8,
+    PYBP_ACT_SOFTPLUS = 9,
+    PYBP_ACT_SOFTMAX = 10       /* over each row */
+};
+
+/*
+ * y = act(x), x and y rows x cols contiguous; y may equal x. alpha is the
+ * negative slope of leaky_relu and the alpha of elu, and is ignored by the
+ * other activations. PYBP_ERR_INVALID for an unknown act, a negative size,
+ * a NULL pointer, or a negative or non-finite alpha where it is used.
+ */
+int pybp_activation_forward_f32(int act, double alpha, int64_t rows,
+                                int64_t cols, const float *x, float *y);
+int pybp_activation_forward_f64(int act, double alpha, int64_t rows,
+                                int64_t cols, const double *x, double *y);
+
+/*
+ * dx = dy * act'(x), all rows x cols; for softmax the row Jacobian-vector
+ * product y * (dy - sum(dy * y)). The derivative is computed from y, the
+ * output, for every act but gelu and gelu_tanh, which read only x (the
+ * pre-activation). The pointer an act does not read may be NULL. dx may
+ * equal dy.
+ */
+int pybp_activation_backward_f32(int act, double alpha, int64_t rows,
+                                 int64_t cols, const float *x, const float *y,
+                                 const float *dy, float *dx);
+int pybp_activation_backward_f64(int act, double alpha, int64_t rows,
+                                 int64_t cols, const double *x,
+                                 const double *y, const double *dy,
+                                 double *dx);
+
+/* ---- dense layers ---- */
+
+/*
+ * Y = act(X W + b): X is batch x n_in, W n_in x n_out, b n_out (NULL for
+ * no bias), Y batch x n_out. When z (batch x n_out) is not NULL it
+ * receives the pre-activation X W + b, which the backward of gelu and
+ * gelu_tanh needs. The bias and the activation are applied in one pass
+ * over each row after the product.
+ */
+int pybp_dense_forward_f32(int64_t batch, int64_t n_in, int64_t n_out,
+                           const float *x, const float *w, const float *b,
+                           int act, double alpha, float *z, float *y);
+int pybp_dense_forward_f64(int64_t batch, int64_t n_in, int64_t n_out,
+                           const double *x, const double *w, const double *b,
+                           int act, double alpha, double *z, double *y);
+
+/*
+ * Backward of pybp_dense_forward. dz (batch x n_out) receives
+ * dy * act'(.) and may equal dy; then dw = X^T dz (n_in x n_out),
+ * db = column sums of dz (n_out; NULL skips it) and dx = dz W^T
+ * (batch x n_in; NULL skips it, as for a first layer). All outputs are
+ * overwritten. z is read only by gelu and gelu_tanh, y by the others
+ * (identity reads neither), and w only when dx is not NULL.
+ */
+int pybp_dense_backward_f32(int64_t batch, int64_t n_in, int64_t n_out,
+                            const float *x, const float *w, const float *z,
+                            const float *y, const float *dy, int act,
+                            double alpha, float *dz, float *dx, float *dw,
+                            float *db);
+int pybp_dense_backward_f64(int64_t batch, int64_t n_in, int64_t n_out,
+                            const double *x, const double *w, const double *z,
+                            const double *y, const double *dy, int act,
+                            double alpha, double *dz, double *dx, double *dw,
+                            double *db);
+
+/* ---- losses ---- */
+
+enum pybp_loss {
+    PYBP_LOSS_MSE = 0,          /* mean over all elements of (p - t)^2 */
+    PYBP_LOSS_MAE = 1,          /* mean over all elements of |p - t| */
+    PYBP_LOSS_HUBER = 2,        /* mean over elements; param = delta > 0 */
+    PYBP_LOSS_BCE_LOGITS = 3,   /* sigmoid + binary CE, mean over elements */
+    PYBP_LOSS_CCE_LOGITS = 4    /* softmax + CE per row, mean over rows */
+};
+
+/*
+ * Loss of predictions pred (logits for BCE and CCE) against target, both
+ * batch x k. *value receives the loss; grad (batch x k, NULL to skip)
+ * receives d value / d pred. sample_weight (batch, NULL for none) weights
+ * each row, and the weighted sum is still divided by batch (or batch * k).
+ * The CCE gradient is sum(t) * softmax(p) - t per row, which is
+ * softmax(p) - t for targets that sum to 1. PYBP_ERR_NONFINITE if pred,
+ * target or sample_weight holds NaN or Inf; grad may then be partly
+ * written. The value is summed in double in an order that does not depend
+ * on the thread count.
+ */
+int pybp_loss_f32(int loss, double param, int64_t batch, int64_t k,
+                  const float *target, const float *pred,
+                  const float *sample_weight, double *value, float *grad);
+int pybp_loss_f64(int loss, double param, int64_t batch, int64_t k,
+                  const double *target, const double *pred,
+                  const double *sample_weight, double *value, double *grad);
+
+/*
+ * Softmax + cross-entropy of logits (batch x k) against integer labels
+ * (batch) in [0, k), mean over rows. PYBP_ERR_LABEL for any label outside
+ * that range, checked before anything is written.
+ */
+int pybp_loss_sparse_f32(int64_t batch, int64_t k, const int64_t *labels,
+                         const float *logits, const float *sample_weight,
+                         double *value, float *grad);
+int pybp_loss_sparse_f64(int64_t batch, int64_t k, const int64_t *labels,
+                         const double *logits, const double *sample_weight,
+                         double *value, double *grad);
+
+/* ---- optimizers ---- */
+
+/*
+ * In-place updates of n parameters w with gradient g; the state arrays
+ * also have n elements. PYBP_ERR_INVALID for a hyperparameter out of range.
+ */
+
+/*
+ * SGD: v = momentum * v - lr * g, then w += v, or for Nesterov
+ * w += momentum * v - lr * g. velocity may be NULL when momentum is 0,
+ * and then w -= lr * g. lr > 0, 0 <= momentum < 1.
+ */
+int pybp_sgd_f32(int64_t n, float *w, const float *g, float *velocity,
+                 double lr, double momentum, int nesterov);
+int pybp_sgd_f64(int64_t n, double *w, const double *g, double *velocity,
+                 double lr, double momentum, int nesterov);
+
+/*
+ * Adam, or AdamW when weight_decay > 0: first w -= lr * weight_decay * w,
+ * then m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
+ * w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps), where
+ * t = step >= 1 counts this update. 0 < beta1, beta2 < 1, eps > 0.
+ */
+int pybp_adam_f32(int64_t n, float *w, const float *g, float *m, float *v,
+                  double lr, double beta1, double beta2, double eps,
+                  int64_t step, double weight_decay);
+int pybp_adam_f64(int64_t n, double *w, const double *g, double *m,
+                  double *v, double lr, double beta1, double beta2,
+                  double eps, int64_t step, double weight_decay);
+
+/*
+ * RMSprop: s = rho s + (1 - rho) g^2, d = lr g / sqrt(s + eps); with
+ * momentum > 0, mom = momentum * mom + d and w -= mom, else w -= d.
+ * mom may be NULL when momentum is 0. 0 <= rho < 1.
+ */
+int pybp_rmsprop_f32(int64_t n, float *w, const float *g, float *s,
+                     float *mom, double lr, double rho, double momentum,
+                     double eps);
+int pybp_rmsprop_f64(int64_t n, double *w, const double *g, double *s,
+                     double *mom, double lr, double rho, double momentum,
+                     double eps);
+
+/* Adagrad: acc += g^2, w -= lr g / sqrt(acc + eps). */
+int pybp_adagrad_f32(int64_t n, float *w, const float *g, float *acc,
+                     double lr, double eps);
+int pybp_adagrad_f64(int64_t n, double *w, const double *g, double *acc,
+                     double lr, double eps);
+
 /* ---- network: a whole training step over a plan ---- */
 
 enum pybp_optimizer {

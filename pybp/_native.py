@@ -153,3 +153,429 @@ def _init():
 
 
 _init()
+
+
+# ---- activations, dense layers, losses, optimizers ----
+
+ACTIVATIONS = {
+    "linear": lib.PYBP_ACT_IDENTITY,
+    "identity": lib.PYBP_ACT_IDENTITY,
+    "relu": lib.PYBP_ACT_RELU,
+    "leaky_relu": lib.PYBP_ACT_LEAKY_RELU,
+    "elu": lib.PYBP_ACT_ELU,
+    "selu": lib.PYBP_ACT_SELU,
+    "gelu": lib.PYBP_ACT_GELU,
+    "gelu_tanh": lib.PYBP_ACT_GELU_TANH,
+    "sigmoid": lib.PYBP_ACT_SIGMOID,
+    "tanh": lib.PYBP_ACT_TANH,
+    "softplus": lib.PYBP_ACT_SOFTPLUS,
+    "softmax": lib.PYBP_ACT_SOFTMAX,
+}
+# alpha of the activations that take one: the negative slope of leaky_relu
+# (as in Keras 3) and the saturation value of elu.
+DEFAULT_ALPHA = {"leaky_relu": 0.2, "elu": 1.0}
+# Activations whose backward reads the pre-activation instead of the output.
+NEEDS_PREACTIVATION = ("gelu", "gelu_tanh")
+
+LOSSES = {
+    "mse": lib.PYBP_LOSS_MSE,
+    "mae": lib.PYBP_LOSS_MAE,
+    "huber": lib.PYBP_LOSS_HUBER,
+    "binary_crossentropy": lib.PYBP_LOSS_BCE_LOGITS,
+    "categorical_crossentropy": lib.PYBP_LOSS_CCE_LOGITS,
+}
+SPARSE_LOSS = "sparse_categorical_crossentropy"
+LOSS_NAMES = sorted(LOSSES) + [SPARSE_LOSS]
+
+
+def activation_name(name):
+    """Return the canonical name of activation ``name`` (None means linear)."""
+    if name is None:
+        return "linear"
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise errors.InvalidArgumentError(
+            f"activation must be one of {sorted(ACTIVATIONS)} or None, got {name!r}")
+    return "linear" if name == "identity" else name
+
+
+def activation_alpha(name, alpha):
+    """Return alpha for activation ``name``: its default when None, else checked."""
+    if alpha is None:
+        return DEFAULT_ALPHA.get(name, 0.0)
+    if name in DEFAULT_ALPHA:
+        return check_number("alpha", alpha, low=0.0)
+    return check_number("alpha", alpha)
+
+
+def check_number(name, value, low=None, high=None, low_open=False, high_open=True):
+    """Check that ``value`` is a finite real number in the given range; return it.
+
+    ``low_open``/``high_open`` exclude the bound itself. Messages read
+    "lr must be > 0, got -0.1".
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                         np.floating)):
+        raise errors.InvalidArgumentError(
+            f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise errors.InvalidArgumentError(f"{name} must be finite, got {value}")
+    below = low is not None and (value <= low if low_open else value < low)
+    above = high is not None and (value >= high if high_open else value > high)
+    if below or above:
+        if high is None:
+            rule = f"{'>' if low_open else '>='} {low:g}"
+        elif low is None:
+            rule = f"{'<' if high_open else '<='} {high:g}"
+        else:
+            rule = (f"in {'(' if low_open else '['}{low:g}, {high:g}"
+                    f"{')' if high_open else ']'}")
+        raise errors.InvalidArgumentError(f"{name} must be {rule}, got {value!r}")
+    return value
+
+
+def check_float_dtype(arrays):
+    """Check that the arrays of a call share one float dtype and return it.
+
+    ``arrays`` maps argument names to arrays or None; None entries are
+    skipped. Raise DTypeError naming the argument at fault.
+    """
+    first = None
+    for name, arr in arrays.items():
+        if arr is None:
+            continue
+        if not isinstance(arr, np.ndarray):
+            raise errors.DTypeError(
+                f"{name} must be a numpy.ndarray of float32 or float64, got "
+                f"{type(arr).__name__}; pass numpy.asarray({name}, dtype=numpy.float32)")
+        if first is None:
+            if arr.dtype not in (np.float32, np.float64):
+                raise errors.DTypeError(
+                    f"{name} must have dtype float32 or float64, got {arr.dtype}")
+            first = name
+        elif arr.dtype != arrays[first].dtype:
+            raise errors.DTypeError(
+                f"{name} has dtype {arr.dtype} but {first} has dtype "
+                f"{arrays[first].dtype}; all float arrays of one call must share one dtype")
+    return None if first is None else arrays[first].dtype
+
+
+def check_no_alias(outputs, inputs, allowed=()):
+    """Raise LayoutError if an output shares memory with another array.
+
+    ``outputs`` and ``inputs`` map names to arrays or None. ``allowed`` holds
+    (output, other) name pairs that may be the very same array, as the C
+    function permits; a partial overlap is rejected even for them.
+    """
+    names = list(outputs.items())
+    others = names + list(inputs.items())
+    for i, (out_name, out) in enumerate(names):
+        if out is None:
+            continue
+        for other_name, other in others[i + 1:]:
+            if other is None or not np.may_share_memory(out, other):
+                continue
+            same = (out.__array_interface__["data"][0]
+                    == other.__array_interface__["data"][0]
+                    and out.shape == other.shape)
+            if same and ((out_name, other_name) in allowed
+                         or (other_name, out_name) in allowed):
+                continue
+            raise errors.LayoutError(
+                f"{out_name} must not share memory with {other_name}; "
+                f"pass a separate array")
+
+
+def _rows_cols(arr):
+    # Element-wise kernels see an array as rows of its last axis.
+    cols = arr.shape[-1] if arr.ndim else 1
+    return (arr.size // cols if cols else 0), cols
+
+
+def activation_forward(name, x, y, alpha=None):
+    """Write y = act(x) for activation ``name``; y may be x itself.
+
+    Any shape with at least one axis; softmax runs over the last axis.
+    """
+    name = activation_name(name)
+    alpha = activation_alpha(name, alpha)
+    check_float_dtype({"x": x, "y": y})
+    if x.ndim < 1:
+        raise errors.ShapeError(f"x must have at least 1 axis, got shape {x.shape}")
+    check_array("x", x)
+    check_array("y", y, shape=x.shape, ndim=x.ndim, writable=True)
+    check_no_alias({"y": y}, {"x": x}, allowed={("y", "x")})
+    rows, cols = _rows_cols(x)
+    rc = cfunc("activation_forward", x.dtype)(
+        ACTIVATIONS[name], alpha, rows, cols, ptr(x), ptr(y))
+    check_status(rc, "activation_forward")
+
+
+def _check_derivative_inputs(name, pre_name, pre, y):
+    # The backward of activation `name` reads the pre-activation or the output.
+    if name in NEEDS_PREACTIVATION and pre is None:
+        raise errors.InvalidArgumentError(
+            f"activation {name!r} needs {pre_name}, the pre-activation, got None")
+    if name not in NEEDS_PREACTIVATION and name != "linear" and y is None:
+        raise errors.InvalidArgumentError(
+            f"activation {name!r} needs y, the activation output, got None")
+
+
+def activation_backward(name, dy, dx, y=None, x=None, alpha=None):
+    """Write dx = dy * act'(.) for activation ``name``; dx may be dy itself.
+
+    gelu and gelu_tanh need x (the pre-activation); the others but linear
+    need y (the output).
+    """
+    name = activation_name(name)
+    alpha = activation_alpha(name, alpha)
+    arrays = {"dy": dy, "dx": dx, "y": y, "x": x}
+    check_float_dtype(arrays)
+    _check_derivative_inputs(name, "x", x, y)
+    if dy.ndim < 1:
+        raise errors.ShapeError(f"dy must have at least 1 axis, got shape {dy.shape}")
+    check_array("dy", dy)
+    for arg in ("y", "x"):
+        if arrays[arg] is not None:
+            check_array(arg, arrays[arg], ndim=dy.ndim, shape=dy.shape)
+    check_array("dx", dx, ndim=dy.ndim, shape=dy.shape, writable=True)
+    check_no_alias({"dx": dx}, {"dy": dy, "y": y, "x": x}, allowed={("dx", "dy")})
+    rows, cols = _rows_cols(dy)
+    rc = cfunc("activation_backward", dy.dtype)(
+        ACTIVATIONS[name], alpha, rows, cols, ptr(x), ptr(y), ptr(dy), ptr(dx))
+    check_status(rc, "activation_backward")
+
+
+def dense_forward(x, w, b, y, z=None, activation="relu", alpha=None):
+    """Write y = act(x @ w + b), and the pre-activation into z when given.
+
+    x is (batch, n_in), w (n_in, n_out), b (n_out,) or None, y and z
+    (batch, n_out).
+    """
+    name = activation_name(activation)
+    alpha = activation_alpha(name, alpha)
+    check_float_dtype({"x": x, "w": w, "b": b, "y": y, "z": z})
+    check_array("x", x, ndim=2)
+    check_array("w", w, ndim=2, shape=(x.shape[1], None))
+    batch, n_in = x.shape
+    n_out = w.shape[1]
+    if b is not None:
+        check_array("b", b, ndim=1, shape=(n_out,))
+    check_array("y", y, ndim=2, shape=(batch, n_out), writable=True)
+    if z is not None:
+        check_array("z", z, ndim=2, shape=(batch, n_out), writable=True)
+    check_no_alias({"y": y, "z": z}, {"x": x, "w": w, "b": b})
+    rc = cfunc("dense_forward", x.dtype)(
+        batch, n_in, n_out, ptr(x), ptr(w), ptr(b), ACTIVATIONS[name], alpha,
+        ptr(z), ptr(y))
+    check_status(rc, "dense_forward")
+
+
+def dense_backward(x, w, z, y, dy, dz, dx, dw, db, activation="relu", alpha=None):
+    """Write the gradients of a dense layer from dy, the gradient of its output.
+
+    dz (batch, n_out) receives dy * act'(.) and may be dy itself; dw
+    (n_in, n_out) = x.T @ dz; db (n_out,) the column sums of dz, or None to
+    skip; dx (batch, n_in) = dz @ w.T, or None to skip. z is needed by gelu
+    and gelu_tanh, y by the others but linear.
+    """
+    name = activation_name(activation)
+    alpha = activation_alpha(name, alpha)
+    arrays = {"x": x, "w": w, "z": z, "y": y, "dy": dy, "dz": dz, "dx": dx,
+              "dw": dw, "db": db}
+    check_float_dtype(arrays)
+    _check_derivative_inputs(name, "z", z, y)
+    if dx is not None and w is None:
+        raise errors.InvalidArgumentError("w is needed to compute dx, got None")
+    check_array("x", x, ndim=2)
+    check_array("dy", dy, ndim=2, shape=(x.shape[0], None))
+    batch, n_in = x.shape
+    n_out = dy.shape[1]
+    if w is not None:
+        check_array("w", w, ndim=2, shape=(n_in, n_out))
+    for arg in ("z", "y"):
+        if arrays[arg] is not None:
+            check_array(arg, arrays[arg], ndim=2, shape=(batch, n_out))
+    check_array("dz", dz, ndim=2, shape=(batch, n_out), writable=True)
+    check_array("dw", dw, ndim=2, shape=(n_in, n_out), writable=True)
+    if dx is not None:
+        check_array("dx", dx, ndim=2, shape=(batch, n_in), writable=True)
+    if db is not None:
+        check_array("db", db, ndim=1, shape=(n_out,), writable=True)
+    check_no_alias({"dz": dz, "dx": dx, "dw": dw, "db": db},
+                   {"dy": dy, "x": x, "w": w, "z": z, "y": y},
+                   allowed={("dz", "dy")})
+    rc = cfunc("dense_backward", x.dtype)(
+        batch, n_in, n_out, ptr(x), ptr(w), ptr(z), ptr(y), ptr(dy),
+        ACTIVATIONS[name], alpha, ptr(dz), ptr(dx), ptr(dw), ptr(db))
+    check_status(rc, "dense_backward")
+
+
+def _raise_nonfinite(what, arrays):
+    # Only on the error path: name the first array holding NaN or Inf.
+    for name, arr in arrays.items():
+        if arr is None or not np.issubdtype(arr.dtype, np.floating):
+            continue
+        bad = np.flatnonzero(~np.isfinite(arr))
+        if bad.size:
+            index = tuple(int(i) for i in np.unravel_index(bad[0], arr.shape))
+            raise errors.NonFiniteError(
+                f"{what}: {name} contains {arr[index]} at index {index}; "
+                f"remove or replace non-finite values")
+    raise errors.NonFiniteError(f"{what}: input contains NaN or infinity")
+
+
+def loss_name(name):
+    """Check that ``name`` is a loss pybp computes and return it."""
+    if not isinstance(name, str) or name not in LOSS_NAMES:
+        raise errors.InvalidArgumentError(f"loss must be one of {LOSS_NAMES}, got {name!r}")
+    return name
+
+
+def loss(name, y_true, y_pred, grad=None, sample_weight=None, delta=1.0):
+    """Return the loss of y_pred against y_true; write its gradient into grad.
+
+    y_pred and y_true are (batch, k) or (batch,), and y_pred holds logits
+    for the cross-entropies. For the sparse categorical cross-entropy,
+    y_true holds int64 class labels of shape (batch,). sample_weight
+    (batch,) weights each sample. grad (like y_pred, None to skip) receives
+    d loss / d y_pred.
+    """
+    name = loss_name(name)
+    sparse = name == SPARSE_LOSS
+    floats = {"y_pred": y_pred, "grad": grad, "sample_weight": sample_weight}
+    if not sparse:
+        floats = {"y_true": y_true, **floats}
+    check_float_dtype(floats)
+    if name == "huber":
+        delta = check_number("delta", delta, low=0.0, low_open=True)
+    check_array("y_pred", y_pred, ndim=2 if sparse else None)
+    if y_pred.ndim not in (1, 2):
+        raise errors.ShapeError(f"y_pred must be 1-D or 2-D, got shape {y_pred.shape}")
+    batch = y_pred.shape[0]
+    k = y_pred.shape[1] if y_pred.ndim == 2 else 1
+    if sparse:
+        check_array("y_true", y_true, dtype=np.int64, ndim=1, shape=(batch,))
+    else:
+        check_array("y_true", y_true, ndim=y_pred.ndim, shape=y_pred.shape)
+    if sample_weight is not None:
+        check_array("sample_weight", sample_weight, ndim=1, shape=(batch,))
+    if grad is not None:
+        check_array("grad", grad, ndim=y_pred.ndim, shape=y_pred.shape, writable=True)
+    check_no_alias({"grad": grad},
+                   {"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight})
+    value = ffi.new("double *")
+    if sparse:
+        rc = cfunc("loss_sparse", y_pred.dtype)(
+            batch, k, ptr(y_true), ptr(y_pred), ptr(sample_weight), value, ptr(grad))
+    else:
+        rc = cfunc("loss", y_pred.dtype)(
+            LOSSES[name], delta, batch, k, ptr(y_true), ptr(y_pred),
+            ptr(sample_weight), value, ptr(grad))
+    if rc == lib.PYBP_ERR_NONFINITE:
+        _raise_nonfinite(name, {"y_true": y_true, "y_pred": y_pred,
+                                "sample_weight": sample_weight})
+    if rc == lib.PYBP_ERR_LABEL:
+        bad = np.flatnonzero((y_true < 0) | (y_true >= k))[0]
+        raise errors.LabelError(
+            f"{name}: y_true must hold class labels in [0, {k}), got "
+            f"{int(y_true[bad])} at index {int(bad)}")
+    check_status(rc, name)
+    return value[0]
+
+
+def _check_update_arrays(params, grads, states):
+    """Check the arrays of one optimizer update; return the element count."""
+    check_float_dtype({**params, **grads, **states})
+    (w_name, w), = params.items()
+    check_array(w_name, w, writable=True)
+    for name, arr in grads.items():
+        check_array(name, arr, ndim=w.ndim, shape=w.shape)
+    for name, arr in states.items():
+        if arr is not None:
+            check_array(name, arr, ndim=w.ndim, shape=w.shape, writable=True)
+    check_no_alias({**params, **states}, grads)
+    return w.size
+
+
+def sgd(w, g, velocity=None, lr=0.01, momentum=0.0, nesterov=False):
+    """Update w in place by SGD, with momentum when velocity is given."""
+    lr = check_number("lr", lr, low=0.0, low_open=True)
+    momentum = check_number("momentum", momentum, low=0.0, high=1.0)
+    if momentum > 0 and velocity is None:
+        raise errors.InvalidArgumentError(
+            f"momentum {momentum} needs a velocity array, got None")
+    n = _check_update_arrays({"w": w}, {"g": g}, {"velocity": velocity})
+    rc = cfunc("sgd", w.dtype)(n, ptr(w), ptr(g), ptr(velocity), lr, momentum,
+                               int(bool(nesterov)))
+    check_status(rc, "sgd")
+
+
+def _check_step(step):
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise errors.InvalidArgumentError(f"step must be an integer >= 1, got {step!r}")
+    return int(step)
+
+
+def adam(w, g, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
+    """Update w, m and v in place by Adam, or AdamW when weight_decay > 0."""
+    lr = check_number("lr", lr, low=0.0, low_open=True)
+    beta1 = check_number("beta1", beta1, low=0.0, low_open=True, high=1.0)
+    beta2 = check_number("beta2", beta2, low=0.0, low_open=True, high=1.0)
+    eps = check_number("eps", eps, low=0.0, low_open=True)
+    weight_decay = check_number("weight_decay", weight_decay, low=0.0)
+    step = _check_step(step)
+    if m is None or v is None:
+        raise errors.InvalidArgumentError("adam needs the m and v arrays, got None")
+    n = _check_update_arrays({"w": w}, {"g": g}, {"m": m, "v": v})
+    rc = cfunc("adam", w.dtype)(n, ptr(w), ptr(g), ptr(m), ptr(v), lr, beta1, beta2,
+                                eps, step, weight_decay)
+    check_status(rc, "adam")
+
+
+def rmsprop(w, g, s, mom, lr, rho, momentum, eps):
+    """Update w, s and mom in place by RMSprop; mom may be None without momentum."""
+    lr = check_number("lr", lr, low=0.0, low_open=True)
+    rho = check_number("rho", rho, low=0.0, high=1.0)
+    momentum = check_number("momentum", momentum, low=0.0, high=1.0)
+    eps = check_number("eps", eps, low=0.0, low_open=True)
+    if momentum > 0 and mom is None:
+        raise errors.InvalidArgumentError(
+            f"momentum {momentum} needs a mom array, got None")
+    if s is None:
+        raise errors.InvalidArgumentError("rmsprop needs the s array, got None")
+    n = _check_update_arrays({"w": w}, {"g": g}, {"s": s, "mom": mom})
+    rc = cfunc("rmsprop", w.dtype)(n, ptr(w), ptr(g), ptr(s), ptr(mom), lr, rho,
+                                   momentum, eps)
+    check_status(rc, "rmsprop")
+
+
+def adagrad(w, g, acc, lr, eps):
+    """Update w and acc in place by Adagrad."""
+    lr = check_number("lr", lr, low=0.0, low_open=True)
+    eps = check_number("eps", eps, low=0.0, low_open=True)
+    if acc is None:
+        raise errors.InvalidArgumentError("adagrad needs the acc array, got None")
+    n = _check_update_arrays({"w": w}, {"g": g}, {"acc": acc})
+    rc = cfunc("adagrad", w.dtype)(n, ptr(w), ptr(g), ptr(acc), lr, eps)
+    check_status(rc, "adagrad")
+
+
+def matmul(a, b, out, transpose_a=False, transpose_b=False, alpha=1.0, beta=0.0):
+    """Write out = alpha * op(a) @ op(b) + beta * out, op transposing on request."""
+    alpha = check_number("alpha", alpha)
+    beta = check_number("beta", beta)
+    check_float_dtype({"a": a, "b": b, "out": out})
+    check_array("a", a, ndim=2)
+    check_array("b", b, ndim=2)
+    m, k = a.shape[::-1] if transpose_a else a.shape
+    kb, n = b.shape[::-1] if transpose_b else b.shape
+    if kb != k:
+        raise errors.ShapeError(
+            f"a and b do not chain: op(a) is {m} x {k} but op(b) is {kb} x {n}")
+    check_array("out", out, ndim=2, shape=(m, n), writable=True)
+    check_no_alias({"out": out}, {"a": a, "b": b})
+    rc = cfunc("gemm", a.dtype)(
+        int(bool(transpose_a)), int(bool(transpose_b)), m, n, k, alpha, ptr(a),
+        max(a.shape[1], 1), ptr(b), max(b.shape[1], 1), beta, ptr(out), max(n, 1))
+    check_status(rc, "matmul")

@@ -81,7 +81,12 @@ class Registry:
             cls, fixed = self._aliases[lowered]
             return cls(**fixed)
         if name in self._classes:
-            return self._classes[name]()
+            try:
+                return self._classes[name]()
+            except TypeError:
+                raise InvalidArgumentError(
+                    f"{self.kind} {name} has required arguments; pass an object or "
+                    f"{{'class_name': {name!r}, 'config': {{...}}}}") from None
         raise InvalidArgumentError(
             f"unknown {self.kind} {name!r}; valid names: {', '.join(self.names())}")
 

@@ -314,6 +314,9 @@ struct pybp_net {
     int optimizer;
     double lr, beta1, beta2, eps, momentum, rho, weight_decay;
     int nesterov;
+    double clipvalue;           /* clip each gradient to +-clipvalue; 0: off */
+    double clipnorm;            /* rescale each gradient array to at most
+                                 * this L2 norm; 0: off */
     int64_t step;               /* updates done so far */
     uint64_t seed;              /* seed of the dropout masks */
     void *x_buf, *t_buf, *sw_buf;

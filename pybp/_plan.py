@@ -170,7 +170,8 @@ class TrainPlan:
         self._done = ffi.new("int64_t *")
 
     def set_optimizer(self, kind, lr, beta1=0.9, beta2=0.999, eps=1e-7,
-                      momentum=0.0, rho=0.9, weight_decay=0.0, nesterov=False):
+                      momentum=0.0, rho=0.9, weight_decay=0.0, nesterov=False,
+                      clipvalue=None, clipnorm=None):
         """Copy the optimizer's kind and hyperparameters into the plan."""
         if kind not in _OPTIMIZER_CODES:
             raise errors.InvalidArgumentError(
@@ -180,6 +181,8 @@ class TrainPlan:
         net.lr, net.beta1, net.beta2, net.eps = lr, beta1, beta2, eps
         net.momentum, net.rho, net.weight_decay = momentum, rho, weight_decay
         net.nesterov = int(nesterov)
+        net.clipvalue = clipvalue or 0.0
+        net.clipnorm = clipnorm or 0.0
 
     @property
     def step(self):

@@ -17,6 +17,7 @@ from pybp import (
     losses,
     metrics as metrics_module,
     optimizers,
+    schedules,
 )
 from pybp._native import lib
 from pybp._plan import LayerSpec, PredictPlan, TrainPlan
@@ -30,9 +31,22 @@ _OPS_LOSS_NAMES = {0: "mse", 1: "mae", 2: "huber", 3: "binary_crossentropy",
 
 
 def _constraint_code(constraint):
+    """Return (C constraint code, its parameters) for a constraint object."""
     if constraint is None:
         return (0, ())
-    return (constraint.code, tuple(constraint.params))
+    params = [getattr(constraint, name) for name in ("min_value", "max_value", "rate")
+              if hasattr(constraint, name)]
+    return (constraint.code, tuple(float(p) for p in params))
+
+
+def _wants_batch_hooks(callback_list):
+    """Return True if any callback overrides a per-batch training hook."""
+    base = callbacks_module.Callback
+    for cb in callback_list:
+        for hook in ("on_train_batch_begin", "on_train_batch_end"):
+            if getattr(type(cb), hook) is not getattr(base, hook):
+                return True
+    return False
 
 
 class Sequential:
@@ -266,7 +280,8 @@ class Sequential:
             momentum=float(getattr(opt, "momentum", 0.0)),
             rho=float(getattr(opt, "rho", 0.9)),
             weight_decay=float(getattr(opt, "weight_decay", 0.0) or 0.0),
-            nesterov=bool(getattr(opt, "nesterov", False)))
+            nesterov=bool(getattr(opt, "nesterov", False)),
+            clipvalue=opt.clipvalue, clipnorm=opt.clipnorm)
 
     # ---- data ----
 
@@ -355,7 +370,7 @@ class Sequential:
         cbs = callbacks_module.CallbackList(cb_list, model=self)
         cbs.set_params({"epochs": epochs, "steps": steps, "verbose": verbose,
                         "batch_size": batch_size, "samples": n})
-        per_batch = bool(self.metrics) or cbs.wants_batch_hooks()
+        per_batch = bool(self.metrics) or _wants_batch_hooks(cb_list)
         self.stop_training = False
         cbs.on_train_begin()
         losses_buf = np.empty(steps, np.float64)
@@ -416,8 +431,9 @@ class Sequential:
         """One C call for the whole epoch; returns (finished, batches done)."""
         opt = self.optimizer
         lr = None
-        if opt.has_schedule:
-            lr = np.array([opt.learning_rate_at(opt.iterations + i) for i in range(steps)],
+        if isinstance(opt.learning_rate, schedules.LearningRateSchedule):
+            start = opt.iterations
+            lr = np.array([opt.learning_rate(start + i) for i in range(steps)],
                           dtype=np.float64)
         rc, done = plan.train_epoch(x, y, sw, order, batch_size, lr, losses_buf)
         opt.iterations = plan.step
@@ -491,10 +507,12 @@ class Sequential:
     # ---- inference ----
 
     def predict(self, x, batch_size=None, verbose=0):
-        """Return the network's outputs for x (probabilities for classifiers)."""
-        if not self.built:
-            raise errors.NotFittedError("the model has no weights yet: call fit or build")
+        """Return the network's outputs for x (probabilities for classifiers).
+
+        An unbuilt model is built for x's features first, as Keras does.
+        """
         x = _data.as_features(x, self.dtype, self.input_dim)
+        self.build(x.shape[1])
         return self._forward(x, batch_size, logits=False)
 
     def _forward(self, x, batch_size=None, logits=False):

@@ -5,6 +5,7 @@ arrays before it passes pointers to C, and turns a C status code into a
 :class:`pybp.PybpError`. cffi releases the GIL for the length of each call.
 """
 
+import numbers
 import os
 
 import numpy as np
@@ -153,6 +154,43 @@ def _init():
 
 
 _init()
+
+
+# ---- matrix multiply ----
+
+def gemm(a, b, c, transpose_a=False, transpose_b=False, alpha=1.0, beta=0.0):
+    """Compute ``c = alpha * op(a) @ op(b) + beta * c`` in place and return ``c``.
+
+    ``op(x)`` is ``x.T`` when the matching ``transpose_*`` flag is set. All
+    three arrays are 2-D, C-contiguous and of one dtype (float32 or float64);
+    ``c`` is writable and shares no memory with ``a`` or ``b``. When ``beta``
+    is 0, the old contents of ``c`` are ignored, even NaN.
+    """
+    for name, scalar in (("alpha", alpha), ("beta", beta)):
+        if isinstance(scalar, bool) or not isinstance(scalar, numbers.Real):
+            raise errors.InvalidArgumentError(
+                f"{name} must be a real number, got {scalar!r}")
+    check_array("a", a, ndim=2)
+    check_array("b", b, dtype=a.dtype, ndim=2)
+    check_array("c", c, dtype=a.dtype, ndim=2, writable=True)
+    m, k = a.shape[::-1] if transpose_a else a.shape
+    k_b, n = b.shape[::-1] if transpose_b else b.shape
+    if k_b != k:
+        raise errors.ShapeError(
+            f"inner sizes of a and b must match, got op(a) {m}x{k} and "
+            f"op(b) {k_b}x{n}")
+    if c.shape != (m, n):
+        raise errors.ShapeError(f"c must have shape {(m, n)}, got {c.shape}")
+    for name, x in (("a", a), ("b", b)):
+        if np.may_share_memory(c, x):
+            raise errors.LayoutError(
+                f"c must not share memory with {name}; pass a separate output array")
+    rc = cfunc("gemm", a.dtype)(
+        int(bool(transpose_a)), int(bool(transpose_b)), m, n, k, alpha,
+        ptr(a), max(1, a.shape[1]), ptr(b), max(1, b.shape[1]), beta,
+        ffi.from_buffer(_C_TYPES[c.dtype], c), max(1, c.shape[1]))
+    check_status(rc, "gemm")
+    return c
 
 
 # ---- activations, dense layers, losses, optimizers ----

@@ -1,0 +1,36 @@
+/*
+ * gemm_internal.h - the interface between the blocked loops in gemm.c and
+ * the per-instruction-set kernels in gemm_kernels_*.c.
+ */
+#ifndef PYBP_GEMM_INTERNAL_H
+#define PYBP_GEMM_INTERNAL_H
+
+#include "internal.h"
+
+/*
+ * Sizes of the two packing buffers each calling thread keeps. Every
+ * kernel file checks at compile time that its blocks fit, so the buffers
+ * can be allocated once at this size and never grown.
+ */
+#define PYBP_GEMM_PACK_A_BYTES (2 * 1024 * 1024)
+#define PYBP_GEMM_PACK_B_BYTES (1024 * 1024)
+
+/* Largest micro-tile (MR * NR elements) of any kernel: the edge buffer. */
+#define PYBP_GEMM_TILE_MAX 512
+
+/* Alignment of packed panels and edge tiles, in bytes (one cache line). */
+#define PYBP_GEMM_ALIGN 64
+
+#define REAL float
+#define FN(name) pybp_##name##_f32
+#include "gemm_arch.inc"
+#undef REAL
+#undef FN
+
+#define REAL double
+#define FN(name) pybp_##name##_f64
+#include "gemm_arch.inc"
+#undef REAL
+#undef FN
+
+#endif

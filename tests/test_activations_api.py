@@ -161,7 +161,8 @@ def test_gelu_derivative_needs_preactivation():
     (lambda: activations.ELU(alpha=0), r"alpha must be > 0, got 0.0"),
     (lambda: activations.LeakyReLU(alpha="x"), r"alpha must be a real number"),
     (lambda: activations.GELU(approximate=1), r"approximate must be True or False"),
-    (lambda: activations.get("relux"), r"unknown activation 'relux'; valid names: .*relu"),
+    (lambda: activations.get("relux"),
+     r"unknown activation 'relux'; valid names: .*relu"),
     (lambda: activations.get(3), r"activation must be a name"),
     (lambda: activations.get({"class_name": "Nope"}), r"unknown activation class"),
 ])

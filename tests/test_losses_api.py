@@ -157,7 +157,8 @@ def test_one_dimensional_inputs_are_columns():
 
 
 @pytest.mark.parametrize("build, error, match", [
-    (lambda: losses.Huber(delta=0), InvalidArgumentError, r"delta must be > 0, got 0.0"),
+    (lambda: losses.Huber(delta=0), InvalidArgumentError,
+     r"delta must be > 0, got 0.0"),
     (lambda: losses.BinaryCrossentropy(from_logits="yes"), InvalidArgumentError,
      r"from_logits must be True or False, got 'yes'"),
     (lambda: losses.get("hinge"), InvalidArgumentError,

@@ -389,8 +389,8 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = _float_learning_rate(self.model)
 
     def get_config(self):
-        # NOTE: a schedule function is not JSON data; the config holds the
-        # object itself.
+        # NOTE: a schedule function is not JSON data, so the config contains
+        # the function object itself.
         return {"schedule": self.schedule}
 
 
@@ -503,7 +503,7 @@ class ProgressBar(Callback):
     """Print training progress.
 
     On a terminal, a bar redrawn in place shows batches done, the running
-    loss and metrics and an estimate of the time left; elsewhere (a file,
+    loss and metrics, and an estimate of the time left. Elsewhere (a file,
     a pipe, a notebook log) one line is printed per epoch.
 
     Parameters

@@ -241,7 +241,7 @@ def test_csv_logger_overwrites_without_append(tmp_path):
     assert path.read_text().splitlines() == ["epoch,loss", "0,1.0"]
 
 
-def test_progress_bar_one_line_per_epoch_when_not_terminal(capsys):
+def test_progress_bar_plain_lines_off_terminal(capsys):
     _fit([callbacks.ProgressBar(verbose=1)], [{"loss": 0.5, "accuracy": 0.25},
                                              {"loss": 0.25, "accuracy": 0.5}])
     lines = capsys.readouterr().out.splitlines()

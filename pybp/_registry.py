@@ -56,7 +56,7 @@ class Registry:
     def register(self, cls, *aliases, **fixed):
         """Register ``cls`` under its class name and each alias.
 
-        ``fixed`` holds constructor arguments that an alias implies, as
+        ``fixed`` contains constructor arguments that an alias implies, as
         'gelu_tanh' implies ``approximate=True``.
         """
         self._classes[cls.__name__] = cls
@@ -121,7 +121,7 @@ class Registry:
     def module_functions(self, base, none=False):
         """Return the module-level ``get, serialize, deserialize, names``.
 
-        ``none`` says what ``get(None)`` does: False raises, True returns
+        ``none`` sets what ``get(None)`` does: False raises, True returns
         None, and a callable returns ``none()``.
         """
         kind = self.kind

@@ -162,7 +162,7 @@ class GELU(Activation):
 
     def derivative(self, dy, y, x=None):
         if x is None:
-            raise InvalidArgumentError("gelu derivative needs the pre-activation x")
+            raise InvalidArgumentError("gelu derivative needs the pre-activation; pass x")
         x = np.asarray(x, dtype=np.float64)
         if self.approximate:
             inner = _SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x**3)

@@ -389,8 +389,8 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = _float_learning_rate(self.model)
 
     def get_config(self):
-        # NOTE: a schedule function is not JSON data; the config holds the
-        # object itself.
+        # NOTE: a schedule function is not JSON data, so the config contains
+        # the function object itself.
         return {"schedule": self.schedule}
 
 
@@ -398,8 +398,8 @@ class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
 
     After ``patience`` epochs without an improvement of at least
-    ``min_delta``, the rate becomes max(lr * factor, min_lr), then
-    ``cooldown`` epochs pass before epochs without improvement count again.
+    ``min_delta``, the rate becomes max(lr * factor, min_lr). The
+    ``cooldown`` epochs after a reduction do not count toward ``patience``.
     """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, mode="auto",
@@ -428,14 +428,14 @@ class ReduceLROnPlateau(Callback):
         current = _monitored(logs, self.monitor, "ReduceLROnPlateau")
         if current is None:
             return
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.wait = 0
-        if self._improved(current, self.best):
+        improved = self._improved(current, self.best)
+        if improved:
             self.best = current
             self.wait = 0
-            return
         if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            return
+        if improved:
             return
         self.wait += 1
         if self.wait >= self.patience and lr > self.min_lr:
@@ -503,7 +503,7 @@ class ProgressBar(Callback):
     """Print training progress.
 
     On a terminal, a bar redrawn in place shows batches done, the running
-    loss and metrics and an estimate of the time left; elsewhere (a file,
+    loss and metrics, and an estimate of the time left. Elsewhere (a file,
     a pipe, a notebook log) one line is printed per epoch.
 
     Parameters

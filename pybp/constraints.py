@@ -15,8 +15,6 @@ __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm",
 
 NONE, MAX_NORM, NON_NEG, UNIT_NORM, MIN_MAX_NORM = 0, 1, 2, 3, 4
 
-# Added to a norm before dividing by it, so a zero column stays zero.
-EPSILON = 1e-7
 
 
 class Constraint(Configurable):
@@ -47,6 +45,15 @@ def _norms(w, axis):
     return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
 
 
+def _rescale(w, norms, desired):
+    """Scale each vector of ``w`` from norm ``norms`` to ``desired``.
+
+    A zero vector has no direction and stays zero.
+    """
+    scale = np.divide(desired, norms, out=np.zeros_like(norms), where=norms > 0)
+    return (w * scale).astype(w.dtype)
+
+
 def _check_axis(axis):
     return check_int("axis", axis)
 
@@ -63,8 +70,7 @@ class MaxNorm(Constraint):
     def __call__(self, w):
         w = np.asarray(w)
         norms = _norms(w, self.axis)
-        desired = np.minimum(norms, self.max_value)
-        return (w * (desired / (norms + EPSILON))).astype(w.dtype)
+        return _rescale(w, norms, np.minimum(norms, self.max_value))
 
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
@@ -91,7 +97,7 @@ class UnitNorm(Constraint):
 
     def __call__(self, w):
         w = np.asarray(w)
-        return (w / (_norms(w, self.axis) + EPSILON)).astype(w.dtype)
+        return _rescale(w, _norms(w, self.axis), 1.0)
 
     def get_config(self):
         return {"axis": self.axis}
@@ -118,7 +124,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(w, self.axis)
         clipped = np.clip(norms, self.min_value, self.max_value)
         desired = self.rate * clipped + (1.0 - self.rate) * norms
-        return (w * (desired / (norms + EPSILON))).astype(w.dtype)
+        return _rescale(w, norms, desired)
 
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value,

@@ -1,7 +1,7 @@
 """Loss functions as configurable objects.
 
 Each object names one C loss kernel through ``code`` (the values of
-``enum pybp_loss`` in csrc/pybp.h), ``param`` and ``sparse``, and says which
+``enum pybp_loss`` in csrc/pybp.h), ``param`` and ``sparse``, and names the
 activation the last layer must have (``expects_activation``) so a model can
 fuse that activation into the loss and hand logits to the kernel. Calling an
 object computes the loss in NumPy float64, as a reference.
@@ -170,10 +170,10 @@ class SparseCategoricalCrossentropy(_Crossentropy):
         y_pred = _as_2d("y_pred", y_pred)
         labels = np.asarray(y_true).reshape(-1)
         if labels.shape[0] != y_pred.shape[0]:
-            raise ShapeError(f"y_true must hold one label per row of y_pred "
+            raise ShapeError(f"y_true must contain one label per row of y_pred "
                              f"({y_pred.shape[0]}), got shape {np.shape(y_true)}")
         if labels.size and not np.all(labels == np.round(labels)):
-            raise InvalidArgumentError("y_true must hold integer class labels")
+            raise InvalidArgumentError("y_true must contain integer class labels")
         labels = labels.astype(np.int64)
         classes = y_pred.shape[1]
         if labels.size and (labels.min() < 0 or labels.max() >= classes):

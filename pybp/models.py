@@ -362,11 +362,13 @@ class Sequential:
         steps = -(-n // batch_size)
         plan = self._get_train_plan(batch_size)
 
+        # History and the progress bar go last so they see the keys that
+        # other callbacks add to the logs.
         self.history = callbacks_module.History()
-        cb_list = [self.history]
+        cb_list = list(callbacks or ())
+        cb_list.append(self.history)
         if verbose:
             cb_list.append(callbacks_module.ProgressBar(verbose=verbose))
-        cb_list.extend(callbacks or ())
         cbs = callbacks_module.CallbackList(cb_list, model=self)
         cbs.set_params({"epochs": epochs, "steps": steps, "verbose": verbose,
                         "batch_size": batch_size, "samples": n})

@@ -79,8 +79,8 @@ class Optimizer(Configurable):
 
         The result is a new array when clipping changed anything.
         """
-        # NOTE: the C update kernels do not clip; a model that offers clipping
-        # must apply this to each gradient before the kernel call.
+        # The fused training step clips in C the same way (network.inc); the
+        # per-parameter ops.*_update kernels do not clip.
         if self.clipvalue is not None:
             grad = np.clip(grad, -self.clipvalue, self.clipvalue)
         if self.clipnorm is not None:

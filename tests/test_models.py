@@ -359,3 +359,19 @@ def test_batch_larger_than_data_runs_one_short_batch():
     history = model.fit(x, y, epochs=2, batch_size=100, verbose=0)
     assert len(history.history["loss"]) == 2
     assert model.optimizer.iterations == 2
+
+
+@pytest.mark.parametrize("clip", [{"clipvalue": 0.01}, {"clipnorm": 0.01}])
+def test_gradient_clipping_in_the_step(clip):
+    x, y = make_regression(n=20, d=3)
+    model = Sequential([layers.Dense(1)], dtype="float64", seed=0)
+    lr = 1.0
+    model.compile(optimizer=optimizers.SGD(learning_rate=lr, **clip), loss="mse")
+    model.build(3)
+    w, b = model.get_weights()
+    residual = x @ w + b - y
+    grads = [2 / len(x) * x.T @ residual, 2 / len(x) * residual.sum(axis=0)]
+    model.train_on_batch(x, y)
+    for before, after, g in zip((w, b), model.get_weights(), grads):
+        np.testing.assert_allclose(before - after, model.optimizer.clip_gradient(g) * lr,
+                                   rtol=1e-10, atol=1e-14)

@@ -108,7 +108,7 @@ def _read_csv(path):
         raise DataFileError(f"{path}, line {line}: invalid CSV: {exc}") from None
     except UnicodeDecodeError as exc:
         raise DataFileError(
-            f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); "
+            f"{path}: not UTF-8 text (invalid byte at offset {exc.start}), "
             f"expected a CSV, .npy or .npz file") from None
     except (gzip.BadGzipFile, EOFError) as exc:
         raise DataFileError(f"{path}: invalid gzip file: {exc}") from None
@@ -127,8 +127,8 @@ def _check_header(path, row, line):
     for position, name in enumerate(names, start=1):
         if not name:
             raise DataFileError(
-                f"{path}, line {line}: column {position} has no name; the first row "
-                f"must be a header with a name for every column")
+                f"{path}, line {line}: column {position} has no name, but the first "
+                f"row must be a header with a name for every column")
         if name in seen:
             raise DataFileError(f'{path}, line {line}: duplicate column name "{name}"')
         seen.add(name)
@@ -165,7 +165,7 @@ def _read_npz(path):
             x_key = "x" if "x" in keys else "X"
             if x_key not in keys:
                 raise DataFileError(
-                    f"{path}: missing array 'x' (or 'X'); found {sorted(keys)}")
+                    f"{path}: missing array 'x' (or 'X'), found {sorted(keys)}")
             x = archive[x_key]
             y = archive["y"] if "y" in keys else None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
@@ -198,7 +198,7 @@ def find_column(table, target):
     except ValueError:
         if table.has_header:
             raise DataFileError(
-                f'{table.path}: no column named "{target}"; the columns are '
+                f'{table.path}: no column named "{target}", the columns are '
                 f"{', '.join(table.names)}") from None
         raise DataFileError(
             f"{table.path}: the target must be a column index for a file without "

@@ -1,8 +1,9 @@
 """The ``pybp`` command: train, predict and evaluate from CSV or NumPy files.
 
 ``main`` returns the exit status: 0 on success, 2 for a usage or input error
-and 1 when training or a model call fails. Every error is printed as one
-``error: ...`` line on stderr, without a traceback.
+and 1 when training or a model call fails. Errors in input files, options
+and model calls are printed as one ``error: ...`` line on stderr, without a
+traceback.
 """
 
 import argparse
@@ -111,8 +112,8 @@ def load_model(path):
     metadata = dict(getattr(model, "metadata", None) or {})
     if metadata.get("pybp_cli") != METADATA_VERSION:
         raise DataFileError(
-            f"{path}: the model has no feature scaling or task metadata; "
-            f"save it with 'pybp train --out' to use it here")
+            f"{path}: the model has no feature scaling or task metadata, so it "
+            f"cannot be used here; save models with 'pybp train --out'")
     return model, metadata
 
 
@@ -200,8 +201,8 @@ examples:
 def _add_train_parser(commands):
     train = commands.add_parser(
         "train", help="train a network and report held-out results",
-        description="Train a dense network on a data file and report its results "
-                    "on held-out test rows.",
+        description="Train a dense network on a data file and report its "
+                    "results on held-out test rows.",
         epilog=TRAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("data", nargs="?", default="digits", metavar="DATA",
                        help="CSV, .npy or .npz file, or a shipped data set name "
@@ -212,6 +213,7 @@ def _add_train_parser(commands):
     train.add_argument("--task", choices=TASKS, default="auto",
                        help="classify, regress, or auto to decide from the target "
                             "(default: auto)")
+
     model = train.add_argument_group("network")
     model.add_argument("--hidden", type=_hidden, default=[128, 64], metavar="UNITS",
                        help="units of each hidden layer, comma-separated "
@@ -225,6 +227,7 @@ def _add_train_parser(commands):
     model.add_argument("--dropout", type=_fraction, default=0.0, metavar="F",
                        help="fraction of hidden units dropped during training "
                             "(default: 0, none)")
+
     fit = train.add_argument_group("training")
     fit.add_argument("--epochs", type=_positive_int, default=30, metavar="N",
                      help="passes over the training rows (default: 30)")
@@ -245,6 +248,7 @@ def _add_train_parser(commands):
                           "weights (default: 0)")
     fit.add_argument("--threads", type=_positive_int, metavar="N",
                      help="CPU threads for the kernels (default: all available)")
+
     output = train.add_argument_group("output")
     output.add_argument("--out", metavar="PATH",
                         help="save the trained model to this .npz file")
@@ -388,7 +392,7 @@ def _require_matplotlib():
         import matplotlib
     except ImportError:
         raise UsageError(
-            '--plot needs matplotlib, which is not installed; install it with: '
+            '--plot needs matplotlib, which is not installed. Install it with: '
             'pip install "pybp[plot]"') from None
     return matplotlib
 
@@ -397,6 +401,40 @@ def _describe_network(n_features, n_outputs, task, args):
     parts = [str(n_features)] + [f"{units} {args.activation}" for units in args.hidden]
     parts.append(f"{n_outputs} softmax" if task == "classify" else "1 linear")
     return " -> ".join(parts)
+
+
+def _hold_out_test_rows(path, x, y, task, args):
+    """Return ``((x_train, y_train), (x_test, y_test))`` for --test-size and --seed."""
+    if args.test_size == 0:
+        return (x, y), (x[:0], y[:0])
+    stratify = y if task == "classify" else None
+    try:
+        return datasets.train_test_split(
+            x, y, test_size=args.test_size, seed=args.seed, stratify=stratify)
+    except errors.PybpError as exc:
+        raise DataFileError(
+            f"{path}: cannot hold out a test set ({exc}). "
+            f"Use --test-size 0 to train on all rows") from None
+
+
+def _fit_scaling(metadata, x_train, y_train):
+    """Store standardisation statistics in ``metadata``; return scaled training data.
+
+    Regression targets are standardised too, and predictions are scaled back.
+    """
+    x_mean, x_scale = _tabular.standardization(x_train)
+    metadata["x_mean"], metadata["x_scale"] = x_mean.tolist(), x_scale.tolist()
+    inputs = _tabular.standardize(x_train, x_mean, x_scale)
+    if metadata["task"] == "classify":
+        return inputs, np.ascontiguousarray(y_train, dtype=np.int64)
+    y_mean, y_scale = _tabular.standardization(y_train[:, None])
+    metadata["y_mean"], metadata["y_scale"] = float(y_mean[0]), float(y_scale[0])
+    return inputs, _tabular.standardize(y_train[:, None], y_mean, y_scale)
+
+
+def _target_values(output, metadata):
+    """Return regression outputs in the units of the target, undoing its scaling."""
+    return output[:, 0] * metadata["y_scale"] + metadata["y_mean"]
 
 
 def run_train(args):
@@ -417,34 +455,18 @@ def run_train(args):
         print("task: regress")
 
     # Split off the test rows, then scale with training statistics only.
-    if args.test_size > 0:
-        stratify = y if task == "classify" else None
-        try:
-            (x_train, y_train), (x_test, y_test) = datasets.train_test_split(
-                x, y, test_size=args.test_size, seed=args.seed, stratify=stratify)
-        except errors.PybpError as exc:
-            raise DataFileError(
-                f"{table.path}: cannot hold out a test set ({exc}); "
-                f"use --test-size 0 to train on all rows") from None
-    else:
-        x_train, y_train, x_test, y_test = x, y, x[:0], y[:0]
+    (x_train, y_train), (x_test, y_test) = _hold_out_test_rows(
+        table.path, x, y, task, args)
     print(f"split: {x_train.shape[0]} training rows, {x_test.shape[0]} test rows "
           f"(seed {args.seed})")
-    x_mean, x_scale = _tabular.standardization(x_train)
     metadata = {
         "pybp_cli": METADATA_VERSION, "task": task,
         "feature_names": list(features.names), "named_features": table.has_header,
         "target_name": table.names[target_index], "target_index": target_index,
-        "x_mean": x_mean.tolist(), "x_scale": x_scale.tolist(),
     }
-    train_inputs = _tabular.standardize(x_train, x_mean, x_scale)
     if task == "classify":
         metadata["classes"] = classes
-        train_targets = np.ascontiguousarray(y_train, dtype=np.int64)
-    else:
-        y_mean, y_scale = _tabular.standardization(y_train[:, None])
-        metadata["y_mean"], metadata["y_scale"] = float(y_mean[0]), float(y_scale[0])
-        train_targets = _tabular.standardize(y_train[:, None], y_mean, y_scale)
+    train_inputs, train_targets = _fit_scaling(metadata, x_train, y_train)
 
     n_outputs = len(classes) if task == "classify" else 1
     print(f"network: {_describe_network(x.shape[1], n_outputs, task, args)}, "
@@ -474,7 +496,7 @@ def _report_test(model, metadata, x_train, y_train, x_test, y_test):
         print(f"test accuracy: {correct / y_test.shape[0]:.4f} "
               f"({correct} of {y_test.shape[0]} rows)")
         return
-    prediction = output[:, 0] * metadata["y_scale"] + metadata["y_mean"]
+    prediction = _target_values(output, metadata)
     rmse = math.sqrt(float(np.mean((prediction - y_test) ** 2)))
     r2 = _tabular.r2_score(y_test, prediction)
     baseline = _tabular.linear_baseline_r2(x_train, y_train, x_test, y_test)
@@ -514,7 +536,7 @@ def run_predict(args):
             values = [row + [f"{p:.6g}" for p in probabilities]
                       for row, probabilities in zip(values, output)]
     else:
-        prediction = output[:, 0] * metadata["y_scale"] + metadata["y_mean"]
+        prediction = _target_values(output, metadata)
         values = [[f"{value:.7g}"] for value in prediction]
     if args.out:
         with open(args.out, "w", newline="", encoding="utf-8") as stream:
@@ -536,8 +558,8 @@ def run_evaluate(args):
     features, target_index = _split_columns(table, metadata, args.target)
     if target_index is None:
         raise DataFileError(
-            f'{table.path}: the target column "{metadata["target_name"]}" is missing; '
-            f"name it with --target")
+            f'{table.path}: the target column "{metadata["target_name"]}" is missing, '
+            f"name another one with --target")
     inputs = _scale_features(_tabular.feature_matrix(features), metadata)
     if metadata["task"] == "classify":
         y = _tabular.label_indices(table, target_index, metadata["classes"])
@@ -549,8 +571,7 @@ def run_evaluate(args):
     y = _tabular.numbers(table, target_index)
     scaled = ((y - metadata["y_mean"]) / metadata["y_scale"]).astype(np.float32)
     loss = model_loss(model, inputs, scaled[:, None])
-    prediction = model_predict(model, inputs)[:, 0] * metadata["y_scale"] + metadata[
-        "y_mean"]
+    prediction = _target_values(model_predict(model, inputs), metadata)
     print(f"loss: {loss:.6g} (mean squared error of the standardised target)")
     print(f"RMSE: {math.sqrt(float(np.mean((prediction - y) ** 2))):.6g}")
     print(f"MAE: {float(np.mean(np.abs(prediction - y))):.6g}")
@@ -580,7 +601,10 @@ def _one_line(exc):
 
 
 def main(argv=None):
-    """Run the ``pybp`` command with ``argv`` (default: sys.argv[1:]); return the exit status."""
+    """Run the ``pybp`` command with ``argv`` (default: sys.argv[1:]).
+
+    Returns the exit status instead of calling ``sys.exit``.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

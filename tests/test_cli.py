@@ -41,7 +41,7 @@ def write(path, text):
 class FakeModel:
     """Least squares on one-hot targets or values, with the model API the CLI uses.
 
-    It stands in for pybp.models.Sequential so that the command line can be
+    It replaces pybp.models.Sequential so that the command line can be
     tested end to end before, and independently of, the real networks.
     """
 
@@ -54,7 +54,8 @@ class FakeModel:
         return np.hstack([x, np.ones((x.shape[0], 1))])
 
     def fit(self, x, y, epochs, batch_size, validation_split, verbose):
-        assert x.dtype == np.float32 and x.flags.c_contiguous
+        assert x.dtype == np.float32
+        assert x.flags.c_contiguous
         targets = np.eye(self.n_outputs)[y] if self.task == "classify" else y
         self.weights, *_ = np.linalg.lstsq(self._design(x), targets, rcond=None)
         losses = [self.evaluate(x, y)[0]] * epochs

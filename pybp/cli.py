@@ -49,7 +49,7 @@ def build_model(n_outputs, task, args):
     dense_options = {}
     if args.l2 > 0:
         from pybp import regularizers
-        dense_options["kernel_regularizer"] = regularizers.l2(args.l2)
+        dense_options["kernel_regularizer"] = regularizers.L2(args.l2)
     stack = []
     for units in args.hidden:
         stack.append(layers.Dense(units, activation=args.activation, **dense_options))
@@ -106,6 +106,9 @@ def load_model(path):
         loader = _model_modules()[1].load_model
     try:
         model = loader(path)
+    except errors.ModelFileError as exc:
+        message = _one_line(exc)
+        raise DataFileError(message if path in message else f"{path}: {message}") from None
     except (errors.PybpError, ValueError, KeyError, OSError, EOFError,
             zipfile.BadZipFile) as exc:
         raise DataFileError(f"{path}: not a pybp model file ({_one_line(exc)})") from None

@@ -86,7 +86,7 @@ def load_fake_model(path):
             model = FakeModel(task, n_outputs)
             model.weights = archive["weights"]
     except (ValueError, KeyError) as exc:
-        raise errors.ModelFileError(f"not a model archive: {exc}") from None
+        raise errors.ModelFileError(f"{path} is not a pybp model file ({exc})") from None
     model.metadata = metadata
     return model
 
@@ -323,6 +323,15 @@ def test_train_plot_without_matplotlib(capsys, monkeypatch):
     assert status == 2
     assert out == ""
     assert_one_line_error(err, "--plot needs matplotlib", 'pip install "pybp[plot]"')
+
+
+def test_fake_train_writes_loss_plot(capsys, tmp_path, fake_model, fruit_csv):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "loss.png"
+    status, out, err = run(capsys, "train", fruit_csv, "--plot", plot, "--verbose", "0")
+    assert status == 0, err
+    assert f"saved loss plot to {plot}" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_predict_missing_model_file(capsys, tmp_path):
@@ -573,8 +582,8 @@ def test_default_train_digits_accuracy(capsys):
 def test_real_round_trip_csv(capsys, tmp_path, fruit_csv):
     pytest.importorskip("pybp.models")
     model = tmp_path / "fruit.npz"
-    status, out, err = run(capsys, "train", fruit_csv, "--out", model, "--epochs", "20",
-                           "--hidden", "16", "--verbose", "0")
+    status, out, err = run(capsys, "train", fruit_csv, "--out", model, "--epochs", "60",
+                           "--hidden", "16", "--lr", "0.01", "--verbose", "0")
     assert status == 0, err
     status, out, err = run(capsys, "predict", model, fruit_csv)
     assert status == 0, err
@@ -582,6 +591,13 @@ def test_real_round_trip_csv(capsys, tmp_path, fruit_csv):
     status, out, err = run(capsys, "evaluate", model, fruit_csv)
     assert status == 0, err
     assert float(re.search(r"accuracy: ([0-9.]+)", out).group(1)) >= 0.8
+
+
+def test_real_auto_mpg_beats_half_variance(capsys):
+    pytest.importorskip("pybp.models")
+    status, out, err = run(capsys, "train", "auto_mpg", "--epochs", "100", "--verbose", "0")
+    assert status == 0, err
+    assert float(re.search(r"R\^2: ([0-9.-]+),", out).group(1)) >= 0.75
 
 
 def test_real_predict_rejects_data_file_as_model(capsys, fruit_csv):

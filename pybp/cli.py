@@ -314,8 +314,10 @@ def load_training_table(data):
     name = data.replace("-", "_")
     if not os.path.exists(data) and name in datasets.DATASETS:
         info = datasets.DATASETS[name]
-        loader = datasets.load_digits if name == "digits" else datasets.load_auto_mpg
-        x, y = loader(scale=False) if name == "digits" else loader()
+        if name == "digits":
+            x, y = datasets.load_digits(scale=False)
+        else:
+            x, y = datasets.load_auto_mpg()
         return _tabular.table_from_arrays(
             name, x, y, info.feature_names, info.target_name)
     return _tabular.read_table(data)

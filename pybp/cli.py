@@ -116,7 +116,7 @@ def load_model(path):
     if metadata.get("pybp_cli") != METADATA_VERSION:
         raise DataFileError(
             f"{path}: the model has no feature scaling or task metadata, so it "
-            f"cannot be used here; save models with 'pybp train --out'")
+            f"cannot be used here. Save models with 'pybp train --out'")
     return model, metadata
 
 
@@ -342,7 +342,7 @@ def prepare_target(table, index, task):
         if len(classes) < 2:
             raise DataFileError(
                 f'{table.path}: the target column "{table.names[index]}" has only '
-                f"one class ({classes[0]!r}); classification needs at least two")
+                f"one class ({classes[0]!r}), but classification needs at least two")
         return task, y, classes
     return task, _tabular.numbers(table, index), None
 
@@ -450,14 +450,19 @@ def run_train(args):
     table = load_training_table(args.data)
     target_index = _target_index(table, args.target)
     task, y, classes = prepare_target(table, target_index, args.task)
+    if len(table.names) < 2:
+        raise DataFileError(
+            f'{table.path}: the file has only the target column "{table.names[0]}" '
+            f"and no feature columns (expected comma-separated values)")
     features = table.select([j for j in range(len(table.names)) if j != target_index])
     x = _tabular.feature_matrix(features)
     print(f"data: {table.path}, {x.shape[0]} rows, {x.shape[1]} features, "
           f'target "{table.names[target_index]}"')
+    chosen = " (chosen by --task auto)" if args.task == "auto" else ""
     if task == "classify":
-        print(f"task: classify, {len(classes)} classes")
+        print(f"task: classify, {len(classes)} classes{chosen}")
     else:
-        print("task: regress")
+        print(f"task: regress{chosen}")
 
     # Split off the test rows, then scale with training statistics only.
     (x_train, y_train), (x_test, y_test) = _hold_out_test_rows(
@@ -627,8 +632,15 @@ def main(argv=None):
     except errors.PybpError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2 if isinstance(exc, (ValueError, TypeError)) else 1
+    except BrokenPipeError:
+        # The reader of standard output closed it early, as `| head` does.
+        # Point stdout at devnull so that the final flush at exit stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except OSError as exc:
-        print(f"error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -248,6 +248,7 @@ BAD_CSV = [
     ("text after quote", 'a,y\n"1"x,2\n3,4\n', "line 2: invalid CSV"),
     ("one text label", "a,y\n1,cat\n2,cat\n", "only one class"),
     ("one row", "a,y\n1.5,2.5\n", "cannot hold out a test set"),
+    ("semicolons", "a;b;y\n1;2;0\n3;4;1\n", "no feature columns"),
 ]
 
 

@@ -46,7 +46,7 @@ class Table:
         return self.columns[0].shape[0]
 
     def where(self, row, index):
-        """Return the place of a cell for messages, e.g. 'data.csv, line 7, column "age"'."""
+        """Return the place of a cell, e.g. 'data.csv, line 7, column "age"'."""
         if self.lines is not None:
             return f'{self.path}, line {self.lines[row]}, column "{self.names[index]}"'
         return f"{self.path}, row {row}, column {self.names[index]}"
@@ -113,7 +113,8 @@ def _read_csv(path):
     except (gzip.BadGzipFile, EOFError) as exc:
         raise DataFileError(f"{path}: invalid gzip file: {exc}") from None
     if names is None:
-        raise DataFileError(f"{path}: the file is empty, expected a header row and data")
+        raise DataFileError(
+            f"{path}: the file is empty, expected a header row and data")
     if not rows:
         raise DataFileError(f"{path}: no data rows after the header")
     cells = np.array(rows, dtype=str)
@@ -181,7 +182,8 @@ def _read_npz(path):
                 f"'{x_key}' ({x.shape[0]}), got shape {y.shape}")
         if y.dtype.kind not in "biufU":
             raise DataFileError(
-                f"{path}: array 'y' must contain numbers or strings, got dtype {y.dtype}")
+                f"{path}: array 'y' must contain numbers or strings, "
+                f"got dtype {y.dtype}")
         columns.append(y)
         names.append("y")
     return Table(path, names, columns)
@@ -300,7 +302,8 @@ def encode_labels(table, index):
         empty = np.flatnonzero(labels == "")
         if empty.size:
             raise DataFileError(
-                f"{table.where(int(empty[0]), index)}: empty cell, expected a class label")
+                f"{table.where(int(empty[0]), index)}: empty cell, "
+                f"expected a class label")
         classes, y = np.unique(labels, return_inverse=True)
         return [str(label) for label in classes], y.astype(np.int64)
     values = numbers(table, index)

@@ -108,10 +108,13 @@ def load_model(path):
         model = loader(path)
     except errors.ModelFileError as exc:
         message = _one_line(exc)
-        raise DataFileError(message if path in message else f"{path}: {message}") from None
+        if path not in message:
+            message = f"{path}: {message}"
+        raise DataFileError(message) from None
     except (errors.PybpError, ValueError, KeyError, OSError, EOFError,
             zipfile.BadZipFile) as exc:
-        raise DataFileError(f"{path}: not a pybp model file ({_one_line(exc)})") from None
+        raise DataFileError(
+            f"{path}: not a pybp model file ({_one_line(exc)})") from None
     metadata = dict(getattr(model, "metadata", None) or {})
     if metadata.get("pybp_cli") != METADATA_VERSION:
         raise DataFileError(
@@ -281,7 +284,8 @@ def build_parser():
         description="Write one prediction per row of DATA as CSV: the class label "
                     "for a classifier, the value for a regression. DATA may contain "
                     "the target column, which is ignored.")
-    predict.add_argument("model", metavar="MODEL", help="model file from 'pybp train --out'")
+    predict.add_argument("model", metavar="MODEL",
+                         help="model file from 'pybp train --out'")
     predict.add_argument("data", metavar="DATA", help="CSV, .npy or .npz file")
     predict.add_argument("--out", metavar="PATH",
                          help="write the CSV to this file (default: standard output)")
@@ -292,7 +296,8 @@ def build_parser():
     evaluate = commands.add_parser(
         "evaluate", help="print the loss and metrics of a saved model on data",
         description="Print the loss and metrics of a saved model on labelled data.")
-    evaluate.add_argument("model", metavar="MODEL", help="model file from 'pybp train --out'")
+    evaluate.add_argument("model", metavar="MODEL",
+                          help="model file from 'pybp train --out'")
     evaluate.add_argument("data", metavar="DATA", help="CSV, .npy or .npz file")
     evaluate.add_argument("--target", metavar="COL",
                           help="target column (default: the target the model was "
@@ -485,7 +490,8 @@ def run_train(args):
     start = time.perf_counter()
     history = fit_model(model, train_inputs, train_targets, args)
     seconds = time.perf_counter() - start
-    print(f"trained {args.epochs} epochs in {seconds:.2f} s")
+    epochs = len(history.get("loss", ())) or args.epochs
+    print(f"trained {epochs} epochs in {seconds:.2f} s")
 
     if x_test.shape[0]:
         _report_test(model, metadata, x_train, y_train, x_test, y_test)
@@ -536,7 +542,8 @@ def run_predict(args):
     model, metadata = load_model(args.model)
     table = _tabular.read_table(args.data)
     features, _ = _split_columns(table, metadata)
-    output = model_predict(model, _scale_features(_tabular.feature_matrix(features), metadata))
+    inputs = _scale_features(_tabular.feature_matrix(features), metadata)
+    output = model_predict(model, inputs)
     header = [metadata["target_name"] if metadata["named_features"] else "prediction"]
     if metadata["task"] == "classify":
         classes = metadata["classes"]

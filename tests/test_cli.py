@@ -89,7 +89,8 @@ def load_fake_model(path):
             model = FakeModel(task, n_outputs)
             model.weights = archive["weights"]
     except (ValueError, KeyError) as exc:
-        raise errors.ModelFileError(f"{path} is not a pybp model file ({exc})") from None
+        raise errors.ModelFileError(
+            f"{path} is not a pybp model file ({exc})") from None
     model.metadata = metadata
     return model
 
@@ -124,7 +125,8 @@ def linear_csv(tmp_path):
 
 # ---- parser and help ----
 
-@pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["evaluate"], ["info"]])
+@pytest.mark.parametrize("command",
+                         [[], ["train"], ["predict"], ["evaluate"], ["info"]])
 def test_help_exits_zero(capsys, command):
     status, out, err = run(capsys, *command, "--help")
     assert status == 0
@@ -229,7 +231,8 @@ def test_info_prints_version_and_data_sets(capsys):
 # ---- malformed input files ----
 
 BAD_CSV = [
-    ("ragged row", "a,b,y\n1,2,0\n3,4\n", "line 3: expected 3 fields as in the header, got 2"),
+    ("ragged row", "a,b,y\n1,2,0\n3,4\n",
+     "line 3: expected 3 fields as in the header, got 2"),
     ("long row", "a,b,y\n1,2,0\n3,4,1,9\n", "line 3: expected 3 fields"),
     ("text in number", "age,y\n1,0\n2,1\n3,0\nabc,1\n",
      "line 5, column \"age\": expected a number, got 'abc'"),
@@ -461,7 +464,8 @@ def test_r2_and_linear_baseline():
     y = x @ [1.0, -2.0] + 3.0
     assert _tabular.r2_score(y, y) == 1.0
     assert _tabular.r2_score(y, np.full(50, y.mean())) == 0.0
-    assert _tabular.linear_baseline_r2(x[:40], y[:40], x[40:], y[40:]) == pytest.approx(1.0)
+    baseline = _tabular.linear_baseline_r2(x[:40], y[:40], x[40:], y[40:])
+    assert baseline == pytest.approx(1.0)
 
 
 # ---- train, predict, evaluate with a stand-in model ----
@@ -487,7 +491,7 @@ def test_fake_round_trip_text_labels(capsys, tmp_path, fake_model, fruit_csv):
     assert float(re.search(r"accuracy: ([0-9.]+)", out).group(1)) >= 0.8
 
 
-def test_fake_saved_scaling_uses_training_rows(capsys, tmp_path, fake_model, linear_csv):
+def test_fake_scaling_uses_training_rows(capsys, tmp_path, fake_model, linear_csv):
     model = tmp_path / "linear.npz"
     status, _, err = run(capsys, "train", linear_csv, "--out", model, "--seed", "3")
     assert status == 0, err
@@ -616,7 +620,8 @@ def test_real_round_trip_csv(capsys, tmp_path, fruit_csv):
 
 def test_real_auto_mpg_beats_half_variance(capsys):
     pytest.importorskip("pybp.models")
-    status, out, err = run(capsys, "train", "auto_mpg", "--epochs", "100", "--verbose", "0")
+    status, out, err = run(capsys, "train", "auto_mpg", "--epochs", "100",
+                           "--verbose", "0")
     assert status == 0, err
     assert float(re.search(r"R\^2: ([0-9.-]+),", out).group(1)) >= 0.75
 

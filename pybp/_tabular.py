@@ -33,6 +33,8 @@ class Table:
     ``columns`` contains one 1-D array per column: strings for CSV files,
     numbers for array files. ``lines`` contains the CSV line number of each
     row, or is None for array files, whose rows are counted from 0.
+    ``has_header`` is true when the column names are real names (from a CSV
+    header or a shipped data set) rather than column indices.
     """
 
     path: str
@@ -136,13 +138,13 @@ def _check_header(path, row, line):
     return names
 
 
-def _array_columns(path, array, what):
+def _array_columns(path, array, description):
     if array.dtype.kind not in "biuf":
         raise DataFileError(
-            f"{path}: {what} must contain numbers, got dtype {array.dtype}")
+            f"{path}: {description} must contain numbers, got dtype {array.dtype}")
     if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
         raise DataFileError(
-            f"{path}: {what} must be a non-empty 2-D array, got shape {array.shape}")
+            f"{path}: {description} must be a non-empty 2-D array, got shape {array.shape}")
     return [array[:, j] for j in range(array.shape[1])]
 
 

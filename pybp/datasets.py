@@ -152,7 +152,8 @@ def _stratified_test_rows(labels, n_test, rng):
     Each class gets the floor of its exact share, and the rows still missing go
     to the classes with the largest remainders (ties broken by ``rng``).
     """
-    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    classes, inverse, counts = np.unique(
+        labels, return_inverse=True, return_counts=True)
     exact = counts * (n_test / labels.shape[0])
     per_class = np.floor(exact).astype(np.int64)
     missing = n_test - int(per_class.sum())

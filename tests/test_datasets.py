@@ -157,3 +157,11 @@ def test_data_file_matches_recorded_checksum(info):
     recorded = re.search(r"SHA-256 `([0-9a-f]{64})`", section).group(1)
     assert hashlib.sha256(data).hexdigest() == recorded
     assert f"{len(data):,} bytes" in section
+
+
+def test_provenance_file_in_package():
+    readme = resources.files("pybp.data").joinpath("README.md")
+    assert readme.is_file()
+    text = readme.read_text(encoding="utf-8")
+    for info in datasets.DATASETS.values():
+        assert f"File: `{info.filename}`" in text

@@ -1,9 +1,6 @@
 import gzip
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,18 +131,14 @@ def test_help_exits_zero(capsys, command):
     assert err == ""
 
 
-def test_python_m_pybp_help():
-    result = subprocess.run([sys.executable, "-m", "pybp", "train", "--help"],
-                            capture_output=True, text=True, timeout=60,
-                            cwd=Path(__file__).resolve().parent.parent)
+def test_python_m_pybp_help(run_python):
+    result = run_python(["-m", "pybp", "train", "--help"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: pybp train")
 
 
-def test_python_m_pybp_error_exit_status():
-    result = subprocess.run([sys.executable, "-m", "pybp", "train", "--epochs", "0"],
-                            capture_output=True, text=True, timeout=60,
-                            cwd=Path(__file__).resolve().parent.parent)
+def test_python_m_pybp_error_exit_status(run_python):
+    result = run_python(["-m", "pybp", "train", "--epochs", "0"])
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stdout == ""

@@ -1,8 +1,6 @@
 """The compiled module loads, and the runtime settings behave."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -35,11 +33,10 @@ def test_set_num_threads_rejects(bad):
 
 
 @pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
-def test_pybp_isa_environment_forces_kernels(isa):
+def test_pybp_isa_environment_forces_kernels(isa, run_python):
     code = "import pybp; print(pybp.config()['isa'])"
     env = dict(os.environ, PYBP_ISA=isa)
-    run = subprocess.run([sys.executable, "-c", code], env=env,
-                         capture_output=True, text=True)
+    run = run_python(["-c", code], env=env)
     if isa in _native.supported_isas():
         assert run.returncode == 0, run.stderr
         assert run.stdout.strip() == isa
@@ -48,18 +45,16 @@ def test_pybp_isa_environment_forces_kernels(isa):
         assert "does not support" in run.stderr
 
 
-def test_pybp_isa_environment_rejects_unknown_name():
+def test_pybp_isa_environment_rejects_unknown_name(run_python):
     env = dict(os.environ, PYBP_ISA="sse9")
-    run = subprocess.run([sys.executable, "-c", "import pybp"], env=env,
-                         capture_output=True, text=True)
+    run = run_python(["-c", "import pybp"], env=env)
     assert run.returncode != 0
     assert "ISA must be one of" in run.stderr
 
 
-def test_omp_num_threads_sets_default():
+def test_omp_num_threads_sets_default(run_python):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     code = "import pybp; print(pybp.get_num_threads())"
-    run = subprocess.run([sys.executable, "-c", code], env=env,
-                         capture_output=True, text=True)
+    run = run_python(["-c", code], env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "1"

@@ -292,22 +292,22 @@ def _rows_cols(arr):
     return (arr.size // cols if cols else 0), cols
 
 
-def activation_forward(name, x, y, alpha=None):
-    """Write y = act(x) for activation ``name``; y may be x itself.
+def activation_forward(name, x, out, alpha=None):
+    """Write out = act(x) for activation ``name``; out may be x itself.
 
     Any shape with at least one axis; softmax runs over the last axis.
     """
     name = activation_name(name)
     alpha = activation_alpha(name, alpha)
-    check_float_dtype({"x": x, "y": y})
+    check_float_dtype({"x": x, "out": out})
     if x.ndim < 1:
         raise errors.ShapeError(f"x must have at least 1 axis, got shape {x.shape}")
     check_array("x", x)
-    check_array("y", y, shape=x.shape, ndim=x.ndim, writable=True)
-    check_no_alias({"y": y}, {"x": x}, allowed={("y", "x")})
+    check_array("out", out, shape=x.shape, ndim=x.ndim, writable=True)
+    check_no_alias({"out": out}, {"x": x}, allowed={("out", "x")})
     rows, cols = _rows_cols(x)
     rc = cfunc("activation_forward", x.dtype)(
-        ACTIVATIONS[name], alpha, rows, cols, ptr(x), ptr(y))
+        ACTIVATIONS[name], alpha, rows, cols, ptr(x), ptr(out))
     check_status(rc, "activation_forward")
 
 
@@ -346,28 +346,28 @@ def activation_backward(name, dy, dx, y=None, x=None, alpha=None):
     check_status(rc, "activation_backward")
 
 
-def dense_forward(x, w, b, y, z=None, activation="relu", alpha=None):
-    """Write y = act(x @ w + b), and the pre-activation into z when given.
+def dense_forward(x, w, b, out, z=None, activation="relu", alpha=None):
+    """Write out = act(x @ w + b), and the pre-activation into z when given.
 
-    x is (batch, n_in), w (n_in, n_out), b (n_out,) or None, y and z
+    x is (batch, n_in), w (n_in, n_out), b (n_out,) or None, out and z
     (batch, n_out).
     """
     name = activation_name(activation)
     alpha = activation_alpha(name, alpha)
-    check_float_dtype({"x": x, "w": w, "b": b, "y": y, "z": z})
+    check_float_dtype({"x": x, "w": w, "b": b, "out": out, "z": z})
     check_array("x", x, ndim=2)
     check_array("w", w, ndim=2, shape=(x.shape[1], None))
     batch, n_in = x.shape
     n_out = w.shape[1]
     if b is not None:
         check_array("b", b, ndim=1, shape=(n_out,))
-    check_array("y", y, ndim=2, shape=(batch, n_out), writable=True)
+    check_array("out", out, ndim=2, shape=(batch, n_out), writable=True)
     if z is not None:
         check_array("z", z, ndim=2, shape=(batch, n_out), writable=True)
-    check_no_alias({"y": y, "z": z}, {"x": x, "w": w, "b": b})
+    check_no_alias({"out": out, "z": z}, {"x": x, "w": w, "b": b})
     rc = cfunc("dense_forward", x.dtype)(
         batch, n_in, n_out, ptr(x), ptr(w), ptr(b), ACTIVATIONS[name], alpha,
-        ptr(z), ptr(y))
+        ptr(z), ptr(out))
     check_status(rc, "dense_forward")
 
 

@@ -128,3 +128,21 @@ def loss(name, t, p, sample_weight=None, delta=1.0):
     n = batch * k
     value = float((w[:, None] * elem).sum() / n)
     return value, (w[:, None] * d / n).reshape(p.shape)
+
+
+def central_difference(f, params, h=1e-6):
+    """Return the central-difference gradient of scalar f() for each array."""
+    grads = []
+    for p in params:
+        g = np.zeros_like(p)
+        flat, gflat = p.reshape(-1), g.reshape(-1)
+        for i in range(flat.size):
+            keep = flat[i]
+            flat[i] = keep + h
+            up = f()
+            flat[i] = keep - h
+            down = f()
+            flat[i] = keep
+            gflat[i] = (up - down) / (2 * h)
+        grads.append(g)
+    return grads

@@ -17,7 +17,8 @@ _erfc = np.vectorize(math.erfc, otypes=[np.float64])
 
 
 def sigmoid(x):
-    return 0.5 * (1 + np.tanh(0.5 * x))
+    # 1 / (1 + e^-x), with the relative accuracy kept for large negative x.
+    return np.exp(-np.logaddexp(0.0, -x))
 
 
 def softmax(x):

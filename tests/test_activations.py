@@ -5,7 +5,7 @@ import pytest
 
 import numpy_reference as ref
 import pybp
-from pybp import ops
+from pybp import _native, ops
 
 SHAPES = [(1, 1), (1, 7), (13, 1), (5, 17), (31, 3), (2, 3, 5)]
 DTYPES = [np.float32, np.float64]
@@ -136,3 +136,39 @@ def test_threads_give_same_bits(name):
         pybp.set_num_threads(before)
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+@pytest.fixture(params=_native.supported_isas())
+def isa(request):
+    """Run a test once with the kernels of each instruction set the CPU has."""
+    before = _native.get_isa()
+    _native.set_isa(request.param)
+    yield request.param
+    _native.set_isa(before)
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+def test_float32_accuracy_on_every_isa(name, isa):
+    sweep = np.linspace(-20, 20, 400_001)
+    tiny = np.logspace(-30, 1.9, 20_000)
+    x = np.concatenate([sweep, tiny, -tiny]).astype(np.float32)
+    expected = ref.activation(name, x)
+    y = ops.activation(name, x)
+    # sigmoid flushes results below the smallest normal float to 0.
+    normal = np.abs(expected) > np.finfo(np.float32).tiny
+    rel = np.abs(y[normal] - expected[normal]) / np.abs(expected[normal])
+    assert rel.max() < 1e-6
+    assert np.all(np.abs(y[~normal]) <= np.finfo(np.float32).tiny)
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+def test_float32_special_values_on_every_isa(name, isa):
+    # Nine values, so the vector loop and the scalar tail both see them.
+    x = np.array([np.nan, -np.inf, np.inf, -1000, 1000, 0.0, -0.0, np.nan, -np.inf],
+                 np.float32)
+    y = ops.activation(name, x)
+    low, high = (-1.0, 1.0) if name == "tanh" else (0.0, 1.0)
+    assert np.isnan(y[0]) and np.isnan(y[7])
+    assert y[1] == low and y[3] == low and y[8] == low
+    assert y[2] == high and y[4] == high
+    assert y[5] == ref.activation(name, np.zeros(1))[0]

@@ -46,8 +46,9 @@ def test_activation_forward(benchmark, name):
     benchmark(_native.activation_forward, name, x, y)
 
 
-@pytest.mark.parametrize("name", ["categorical_crossentropy", "binary_crossentropy",
-                                  "mse"])
+@pytest.mark.parametrize(
+    "name", ["categorical_crossentropy", "binary_crossentropy", "mse"]
+)
 def test_loss(benchmark, name):
     rng = np.random.default_rng(0)
     logits = rng.standard_normal((BATCH, N_CLASSES)).astype(np.float32)

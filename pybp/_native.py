@@ -247,7 +247,8 @@ def check_float_dtype(arrays):
         if not isinstance(arr, np.ndarray):
             raise errors.DTypeError(
                 f"{name} must be a numpy.ndarray of float32 or float64, got "
-                f"{type(arr).__name__}; pass numpy.asarray({name}, dtype=numpy.float32)")
+                f"{type(arr).__name__}; pass "
+                f"numpy.asarray({name}, dtype=numpy.float32)")
         if first is None:
             if arr.dtype not in (np.float32, np.float64):
                 raise errors.DTypeError(
@@ -256,16 +257,17 @@ def check_float_dtype(arrays):
         elif arr.dtype != arrays[first].dtype:
             raise errors.DTypeError(
                 f"{name} has dtype {arr.dtype} but {first} has dtype "
-                f"{arrays[first].dtype}; all float arrays of one call must share one dtype")
+                f"{arrays[first].dtype}; all float arrays of one call must share "
+                f"one dtype")
     return None if first is None else arrays[first].dtype
 
 
 def check_no_alias(outputs, inputs, allowed=()):
     """Raise LayoutError if an output shares memory with another array.
 
-    ``outputs`` and ``inputs`` map names to arrays or None. ``allowed`` holds
-    (output, other) name pairs that may be the very same array, as the C
-    function permits; a partial overlap is rejected even for them.
+    ``outputs`` and ``inputs`` map names to arrays or None. ``allowed``
+    contains (output, other) name pairs that the C function lets be the very
+    same array. A partial overlap is rejected even for those pairs.
     """
     names = list(outputs.items())
     others = names + list(inputs.items())
@@ -428,16 +430,17 @@ def _raise_nonfinite(what, arrays):
 def loss_name(name):
     """Check that ``name`` is a loss pybp computes and return it."""
     if not isinstance(name, str) or name not in LOSS_NAMES:
-        raise errors.InvalidArgumentError(f"loss must be one of {LOSS_NAMES}, got {name!r}")
+        raise errors.InvalidArgumentError(
+            f"loss must be one of {LOSS_NAMES}, got {name!r}")
     return name
 
 
 def loss(name, y_true, y_pred, grad=None, sample_weight=None, delta=1.0):
     """Return the loss of y_pred against y_true; write its gradient into grad.
 
-    y_pred and y_true are (batch, k) or (batch,), and y_pred holds logits
+    y_pred and y_true are (batch, k) or (batch,), and y_pred contains logits
     for the cross-entropies. For the sparse categorical cross-entropy,
-    y_true holds int64 class labels of shape (batch,). sample_weight
+    y_true contains int64 class labels of shape (batch,). sample_weight
     (batch,) weights each sample. grad (like y_pred, None to skip) receives
     d loss / d y_pred.
     """
@@ -478,7 +481,7 @@ def loss(name, y_true, y_pred, grad=None, sample_weight=None, delta=1.0):
     if rc == lib.PYBP_ERR_LABEL:
         bad = np.flatnonzero((y_true < 0) | (y_true >= k))[0]
         raise errors.LabelError(
-            f"{name}: y_true must hold class labels in [0, {k}), got "
+            f"{name}: y_true must contain class labels in [0, {k}), got "
             f"{int(y_true[bad])} at index {int(bad)}")
     check_status(rc, name)
     return value[0]

@@ -9,8 +9,19 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 GELU_K = math.sqrt(2 / math.pi)
 GELU_C = 0.044715
 
-ACTIVATION_NAMES = ["linear", "relu", "leaky_relu", "elu", "selu", "gelu", "gelu_tanh",
-                    "sigmoid", "tanh", "softplus", "softmax"]
+ACTIVATION_NAMES = [
+    "linear",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "gelu_tanh",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "softmax",
+]
 DEFAULT_ALPHA = {"leaky_relu": 0.2, "elu": 1.0}
 
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
@@ -75,7 +86,8 @@ def activation_grad(name, x, dy, alpha=None):
         d = SELU_SCALE * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(x, 0)))
     elif name == "gelu":
         d = 0.5 * _erfc(-x / math.sqrt(2)) + x * np.exp(-0.5 * x * x) / math.sqrt(
-            2 * math.pi)
+            2 * math.pi
+        )
     elif name == "gelu_tanh":
         t = np.tanh(GELU_K * (x + GELU_C * x**3))
         d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_K * (1 + 3 * GELU_C * x * x)
@@ -92,14 +104,18 @@ def activation_grad(name, x, dy, alpha=None):
 
 
 def loss(name, t, p, sample_weight=None, delta=1.0):
-    """Return (value, grad) of loss ``name`` in float64; p holds logits for CE.
+    """Return (value, grad) of loss ``name`` in float64; p contains logits for CE.
 
-    For the sparse loss, t holds integer labels.
+    For the sparse loss, t contains integer labels.
     """
     p = np.asarray(p, dtype=np.float64)
     p2 = p.reshape(p.shape[0], -1)
     batch, k = p2.shape
-    w = np.ones(batch) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    w = (
+        np.ones(batch)
+        if sample_weight is None
+        else np.asarray(sample_weight, np.float64)
+    )
     if name == "sparse_categorical_crossentropy":
         t2 = np.zeros((batch, k))
         t2[np.arange(batch), t] = 1
@@ -120,7 +136,8 @@ def loss(name, t, p, sample_weight=None, delta=1.0):
         d = sigmoid(p2) - t2
     elif name == "categorical_crossentropy":
         lse = p2.max(axis=1, keepdims=True) + np.log(
-            np.exp(p2 - p2.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+            np.exp(p2 - p2.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)
+        )
         rows = (t2 * (lse - p2)).sum(axis=1)
         grad = (t2.sum(axis=1, keepdims=True) * softmax(p2) - t2) * w[:, None] / batch
         return float((w * rows).sum() / batch), grad.reshape(p.shape)

@@ -1,9 +1,9 @@
 """Dense layer forward and backward against NumPy and finite differences."""
 
 import numpy as np
+import numpy_reference as ref
 import pytest
 
-import numpy_reference as ref
 import pybp
 from pybp import ops
 
@@ -30,7 +30,7 @@ def tolerance(dtype, reduction):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("name", ref.ACTIVATION_NAMES)
 def test_forward_matches_numpy(name, shape, dtype):
-    batch, n_in, n_out = shape
+    n_in = shape[1]
     x, w, b = random_layer(*shape, dtype)
     y, z = ops.dense_forward(x, w, b, activation=name, return_preactivation=True)
     pre = x.astype(np.float64) @ w.astype(np.float64) + b
@@ -53,17 +53,21 @@ def test_forward_without_bias(dtype):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("name", ref.ACTIVATION_NAMES)
 def test_backward_matches_numpy(name, shape, dtype):
-    batch, n_in, n_out = shape
+    batch, _, n_out = shape
     x, w, b = random_layer(*shape, dtype)
     dy = np.random.default_rng(9).standard_normal((batch, n_out)).astype(dtype)
     y, z = ops.dense_forward(x, w, b, activation=name, return_preactivation=True)
     dx, dw, db = ops.dense_backward(dy, x, w, y, activation=name, z=z)
     dz = ref.activation_grad(name, z, dy)
-    np.testing.assert_allclose(dw, x.T.astype(np.float64) @ dz,
-                               atol=tolerance(dtype, batch) * 4, rtol=0)
-    np.testing.assert_allclose(db, dz.sum(axis=0), atol=tolerance(dtype, batch) * 4, rtol=0)
-    np.testing.assert_allclose(dx, dz @ w.T.astype(np.float64),
-                               atol=tolerance(dtype, n_out) * 4, rtol=0)
+    np.testing.assert_allclose(
+        dw, x.T.astype(np.float64) @ dz, atol=tolerance(dtype, batch) * 4, rtol=0
+    )
+    np.testing.assert_allclose(
+        db, dz.sum(axis=0), atol=tolerance(dtype, batch) * 4, rtol=0
+    )
+    np.testing.assert_allclose(
+        dx, dz @ w.T.astype(np.float64), atol=tolerance(dtype, n_out) * 4, rtol=0
+    )
 
 
 def test_backward_skips_dx_and_db():
@@ -107,10 +111,19 @@ def test_backward_matches_finite_differences(name, shape):
         np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
 
 
-STACKS = [("tanh", "gelu", "linear"), ("elu", "sigmoid", "softmax"),
-          ("selu", "gelu_tanh", "softplus"), ("leaky_relu", "relu", "linear")]
-LOSSES = ["mse", "huber", "binary_crossentropy", "categorical_crossentropy",
-          "sparse_categorical_crossentropy"]
+STACKS = [
+    ("tanh", "gelu", "linear"),
+    ("elu", "sigmoid", "softmax"),
+    ("selu", "gelu_tanh", "softplus"),
+    ("leaky_relu", "relu", "linear"),
+]
+LOSSES = [
+    "mse",
+    "huber",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+]
 
 
 @pytest.mark.parametrize("loss_name", LOSSES)
@@ -133,7 +146,9 @@ def test_three_layer_stack_gradient(activations, loss_name):
         h, cache = x, []
         for layer, name in enumerate(activations):
             w, b = params[2 * layer], params[2 * layer + 1]
-            y, z = ops.dense_forward(h, w, b, activation=name, return_preactivation=True)
+            y, z = ops.dense_forward(
+                h, w, b, activation=name, return_preactivation=True
+            )
             cache.append((h, z, y))
             h = y
         return h, cache
@@ -147,8 +162,14 @@ def test_three_layer_stack_gradient(activations, loss_name):
     for layer in reversed(range(len(activations))):
         h, z, y = cache[layer]
         dy, grads[2 * layer], grads[2 * layer + 1] = ops.dense_backward(
-            dy, h, params[2 * layer], y, activation=activations[layer], z=z,
-            need_dx=layer > 0)
+            dy,
+            h,
+            params[2 * layer],
+            y,
+            activation=activations[layer],
+            z=z,
+            need_dx=layer > 0,
+        )
     numeric = ref.central_difference(objective, params)
     for analytic, expected in zip(grads, numeric):
         assert np.any(analytic != 0)
@@ -166,7 +187,9 @@ def test_threads_give_same_bits(name, dtype):
     try:
         for threads in (1, 2):
             pybp.set_num_threads(threads)
-            y, z = ops.dense_forward(x, w, b, activation=name, return_preactivation=True)
+            y, z = ops.dense_forward(
+                x, w, b, activation=name, return_preactivation=True
+            )
             grads = ops.dense_backward(dy, x, w, y, activation=name, z=z)
             results.append((y, z) + grads)
     finally:

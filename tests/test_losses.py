@@ -1,14 +1,20 @@
 """Loss values and gradients against NumPy and finite differences."""
 
 import numpy as np
+import numpy_reference as ref
 import pytest
 
-import numpy_reference as ref
 import pybp
 from pybp import errors, ops
 
 DTYPES = [np.float32, np.float64]
-DENSE_LOSSES = ["mse", "mae", "huber", "binary_crossentropy", "categorical_crossentropy"]
+DENSE_LOSSES = [
+    "mse",
+    "mae",
+    "huber",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+]
 ALL_LOSSES = DENSE_LOSSES + ["sparse_categorical_crossentropy"]
 SHAPES = [(1, 1), (1, 5), (7, 1), (13, 3), (31, 10), (5,)]
 
@@ -31,7 +37,9 @@ def make_case(name, shape, dtype, seed=0):
     target = make_targets(name, shape, seed)
     if name != "sparse_categorical_crossentropy":
         target = target.astype(dtype)
-    weight = np.random.default_rng(seed + 2).uniform(0.2, 2.0, size=shape[0]).astype(dtype)
+    weight = (
+        np.random.default_rng(seed + 2).uniform(0.2, 2.0, size=shape[0]).astype(dtype)
+    )
     return target, pred, weight
 
 
@@ -69,8 +77,9 @@ def test_loss_grad_matches_finite_differences(name, shape):
     if name == "huber":
         pred = np.where(np.abs(np.abs(pred - target) - 0.7) < 0.05, pred + 0.1, pred)
     _, grad = ops.loss(name, target, pred, sample_weight=weight, delta=0.7)
-    numeric, = ref.central_difference(
-        lambda: ops.loss(name, target, pred, sample_weight=weight, delta=0.7)[0], [pred])
+    (numeric,) = ref.central_difference(
+        lambda: ops.loss(name, target, pred, sample_weight=weight, delta=0.7)[0], [pred]
+    )
     single_class = pred.ndim == 1 or pred.shape[1] == 1
     if not (name.endswith("categorical_crossentropy") and single_class):
         # Softmax over one class is constant, so only then is the gradient 0.
@@ -87,8 +96,14 @@ def test_huber_uses_both_branches():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy",
-                                  "sparse_categorical_crossentropy"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+    ],
+)
 def test_huge_logits_stay_finite(name, dtype):
     pred = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0]], dtype=dtype)
     if name == "sparse_categorical_crossentropy":
@@ -134,14 +149,18 @@ def test_threads_give_same_bits(name):
 def test_nonfinite_input_is_named(name, bad, where):
     target, pred, _ = make_case(name, (4, 3), np.float64)
     (target if where == "y_true" else pred)[2, 1] = bad
-    with pytest.raises(errors.NonFiniteError, match=rf"{where} contains .* at index \(2, 1\)"):
+    with pytest.raises(
+        errors.NonFiniteError, match=rf"{where} contains .* at index \(2, 1\)"
+    ):
         ops.loss(name, target, pred)
 
 
 def test_nonfinite_logits_sparse():
     pred = np.zeros((3, 4))
     pred[1, 3] = np.nan
-    with pytest.raises(errors.NonFiniteError, match=r"y_pred contains nan at index \(1, 3\)"):
+    with pytest.raises(
+        errors.NonFiniteError, match=r"y_pred contains nan at index \(1, 3\)"
+    ):
         ops.loss("sparse_categorical_crossentropy", np.array([0, 1, 2]), pred)
 
 
@@ -166,8 +185,11 @@ def test_sparse_accepts_other_integer_labels():
     pred = np.random.default_rng(0).standard_normal((5, 3))
     labels = np.array([0, 2, 1, 1, 0])
     expected = ops.loss("sparse_categorical_crossentropy", labels, pred)
-    for labels_as in (labels.astype(np.int32), labels.astype(np.uint8),
-                      labels.reshape(5, 1)):
+    for labels_as in (
+        labels.astype(np.int32),
+        labels.astype(np.uint8),
+        labels.reshape(5, 1),
+    ):
         value, grad = ops.loss("sparse_categorical_crossentropy", labels_as, pred)
         assert value == expected[0]
         np.testing.assert_array_equal(grad, expected[1])

@@ -54,8 +54,9 @@ def start(shape, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("momentum,nesterov", [(0.0, False), (0.9, False), (0.9, True),
-                                               (0.5, True)])
+@pytest.mark.parametrize(
+    "momentum,nesterov", [(0.0, False), (0.9, False), (0.9, True), (0.5, True)]
+)
 def test_sgd_matches_numpy(momentum, nesterov, shape, dtype):
     w = start(shape, dtype)
     v = np.zeros(shape, dtype) if momentum else None
@@ -63,8 +64,9 @@ def test_sgd_matches_numpy(momentum, nesterov, shape, dtype):
     v_ref = None if v is None else v.astype(np.float64)
     for g in gradients(shape, dtype):
         ops.sgd_update(w, g, v, lr=0.05, momentum=momentum, nesterov=nesterov)
-        w_ref, v_ref = sgd_ref(w_ref, g.astype(np.float64), v_ref, 0.05, momentum,
-                               nesterov)
+        w_ref, v_ref = sgd_ref(
+            w_ref, g.astype(np.float64), v_ref, 0.05, momentum, nesterov
+        )
     np.testing.assert_allclose(w, w_ref, rtol=RTOL[dtype], atol=RTOL[dtype])
     if v is not None:
         np.testing.assert_allclose(v, v_ref, rtol=RTOL[dtype], atol=RTOL[dtype])
@@ -76,11 +78,25 @@ def test_sgd_matches_numpy(momentum, nesterov, shape, dtype):
 def test_adam_matches_numpy(weight_decay, shape, dtype):
     w = start(shape, dtype)
     m, v = np.zeros(shape, dtype), np.zeros(shape, dtype)
-    w_ref, m_ref, v_ref = w.astype(np.float64), m.astype(np.float64), v.astype(np.float64)
+    w_ref, m_ref, v_ref = (
+        w.astype(np.float64),
+        m.astype(np.float64),
+        v.astype(np.float64),
+    )
     for step, g in enumerate(gradients(shape, dtype), start=1):
         ops.adam_update(w, g, m, v, 0.01, 0.9, 0.999, 1e-7, step, weight_decay)
-        w_ref, m_ref, v_ref = adam_ref(w_ref, g.astype(np.float64), m_ref, v_ref, 0.01,
-                                       0.9, 0.999, 1e-7, step, weight_decay)
+        w_ref, m_ref, v_ref = adam_ref(
+            w_ref,
+            g.astype(np.float64),
+            m_ref,
+            v_ref,
+            0.01,
+            0.9,
+            0.999,
+            1e-7,
+            step,
+            weight_decay,
+        )
     for got, expected in [(w, w_ref), (m, m_ref), (v, v_ref)]:
         np.testing.assert_allclose(got, expected, rtol=RTOL[dtype], atol=RTOL[dtype])
 
@@ -96,8 +112,9 @@ def test_rmsprop_matches_numpy(momentum, shape, dtype):
     mom_ref = np.zeros(shape)
     for g in gradients(shape, dtype):
         ops.rmsprop_update(w, g, s, mom, 0.01, 0.9, momentum, 1e-7)
-        w_ref, s_ref, mom_ref = rmsprop_ref(w_ref, g.astype(np.float64), s_ref, mom_ref,
-                                            0.01, 0.9, momentum, 1e-7)
+        w_ref, s_ref, mom_ref = rmsprop_ref(
+            w_ref, g.astype(np.float64), s_ref, mom_ref, 0.01, 0.9, momentum, 1e-7
+        )
     np.testing.assert_allclose(w, w_ref, rtol=RTOL[dtype], atol=RTOL[dtype])
     np.testing.assert_allclose(s, s_ref, rtol=RTOL[dtype], atol=RTOL[dtype])
     if mom is not None:
@@ -123,8 +140,9 @@ def test_updates_change_every_parameter():
     w0 = start(shape, np.float64)
     updates = [
         lambda w: ops.sgd_update(w, g, None, lr=0.1),
-        lambda w: ops.adam_update(w, g, np.zeros(shape), np.zeros(shape), 0.01, 0.9,
-                                  0.999, 1e-7, 1),
+        lambda w: ops.adam_update(
+            w, g, np.zeros(shape), np.zeros(shape), 0.01, 0.9, 0.999, 1e-7, 1
+        ),
         lambda w: ops.rmsprop_update(w, g, np.zeros(shape), None, 0.01, 0.9, 0.0, 1e-7),
         lambda w: ops.adagrad_update(w, g, np.zeros(shape), 0.1, 1e-7),
     ]
@@ -144,7 +162,11 @@ def test_threads_give_same_bits(dtype):
     try:
         for threads in (1, 2):
             pybp.set_num_threads(threads)
-            w, m, v = start(shape, dtype), np.zeros(shape, dtype), np.zeros(shape, dtype)
+            w, m, v = (
+                start(shape, dtype),
+                np.zeros(shape, dtype),
+                np.zeros(shape, dtype),
+            )
             ops.adam_update(w, g, m, v, 0.01, 0.9, 0.999, 1e-7, 3, 0.01)
             results.append((w, m, v))
     finally:

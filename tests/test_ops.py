@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import pybp
-from pybp import errors, ops
+from pybp import _native, errors, ops
 
 
 def arr(shape, dtype=np.float64, seed=0):
@@ -360,3 +360,103 @@ def test_partial_overlap_rejected():
     buffer = np.zeros(8)
     with pytest.raises(errors.LayoutError, match=r"out must not share memory with x"):
         ops.activation("relu", buffer[:6], out=buffer[2:])
+
+
+def test_zero_sizes_work():
+    x = np.zeros((0, 3))
+    w = arr((3, 2))
+    assert ops.dense_forward(x, w).shape == (0, 2)
+    y = ops.dense_forward(np.zeros((4, 0)), np.zeros((0, 2)), np.ones(2))
+    np.testing.assert_array_equal(y, 1.0)
+    dx, dw, db = ops.dense_backward(np.zeros((0, 2)), x, w, np.zeros((0, 2)))
+    assert dx.shape == (0, 3)
+    np.testing.assert_array_equal(dw, 0.0)
+    np.testing.assert_array_equal(db, 0.0)
+    assert ops.activation("softmax", np.zeros((3, 0))).shape == (3, 0)
+
+
+lib, ffi = _native.lib, _native.ffi
+buf = np.zeros(64)
+p = _native.ptr(buf)
+labels64 = np.array([0, 1], np.int64)
+value = ffi.new("double *")
+# (case id, C call); each must return PYBP_ERR_INVALID.
+INVALID_C_CALLS = [
+    ("unknown_activation", lambda: lib.pybp_activation_forward_f64(11, 0, 2, 2, p, p)),
+    ("negative_activation", lambda: lib.pybp_activation_forward_f64(-1, 0, 2, 2, p, p)),
+    ("negative_rows", lambda: lib.pybp_activation_forward_f64(1, 0, -1, 2, p, p)),
+    ("null_output", lambda: lib.pybp_activation_forward_f64(1, 0, 2, 2, p, ffi.NULL)),
+    (
+        "negative_leaky_alpha",
+        lambda: lib.pybp_activation_forward_f64(2, -1, 2, 2, p, p),
+    ),
+    (
+        "gelu_backward_null_x",
+        lambda: lib.pybp_activation_backward_f64(6, 0, 2, 2, ffi.NULL, p, p, p),
+    ),
+    (
+        "relu_backward_null_y",
+        lambda: lib.pybp_activation_backward_f64(1, 0, 2, 2, p, ffi.NULL, p, p),
+    ),
+    (
+        "dense_null_weights",
+        lambda: lib.pybp_dense_forward_f64(2, 2, 2, p, ffi.NULL, p, 1, 0, p, p),
+    ),
+    (
+        "dense_negative_batch",
+        lambda: lib.pybp_dense_forward_f64(-2, 2, 2, p, p, p, 1, 0, p, p),
+    ),
+    (
+        "dense_backward_dx_without_w",
+        lambda: lib.pybp_dense_backward_f64(
+            2, 2, 2, p, ffi.NULL, p, p, p, 1, 0, p, p, p, p
+        ),
+    ),
+    (
+        "unknown_loss",
+        lambda: lib.pybp_loss_f64(5, 1.0, 2, 2, p, p, ffi.NULL, value, p),
+    ),
+    (
+        "huber_zero_delta",
+        lambda: lib.pybp_loss_f64(2, 0.0, 2, 2, p, p, ffi.NULL, value, p),
+    ),
+    (
+        "loss_null_value",
+        lambda: lib.pybp_loss_f64(0, 1.0, 2, 2, p, p, ffi.NULL, ffi.NULL, p),
+    ),
+    (
+        "sparse_negative_classes",
+        lambda: lib.pybp_loss_sparse_f64(
+            2, -1, _native.ptr(labels64), p, ffi.NULL, value, p
+        ),
+    ),
+    ("sgd_zero_lr", lambda: lib.pybp_sgd_f64(4, p, p, ffi.NULL, 0.0, 0.0, 0)),
+    (
+        "sgd_momentum_null_velocity",
+        lambda: lib.pybp_sgd_f64(4, p, p, ffi.NULL, 0.1, 0.9, 0),
+    ),
+    (
+        "adam_step_zero",
+        lambda: lib.pybp_adam_f64(4, p, p, p, p, 0.1, 0.9, 0.999, 1e-7, 0, 0.0),
+    ),
+    (
+        "adam_nan_beta",
+        lambda: lib.pybp_adam_f64(
+            4, p, p, p, p, 0.1, float("nan"), 0.999, 1e-7, 1, 0.0
+        ),
+    ),
+    (
+        "rmsprop_momentum_null_mom",
+        lambda: lib.pybp_rmsprop_f64(4, p, p, p, ffi.NULL, 0.1, 0.9, 0.5, 1e-7),
+    ),
+    ("adagrad_inf_eps", lambda: lib.pybp_adagrad_f64(4, p, p, p, 0.1, float("inf"))),
+]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [case[1] for case in INVALID_C_CALLS],
+    ids=[case[0] for case in INVALID_C_CALLS],
+)
+def test_c_api_rejects_invalid_arguments(call):
+    assert call() == lib.PYBP_ERR_INVALID

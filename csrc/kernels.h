@@ -30,6 +30,16 @@ void pybp_bias_activation_f64(int act, double alpha, int64_t rows,
                               int64_t cols, const double *b, double *z,
                               double *y);
 
+#if defined(__x86_64__) || defined(__i386__)
+#define PYBP_X86 1
+/* Float tanh and sigmoid of n elements with AVX2 and FMA; y may equal x.
+ * Callers check that the selected instruction set has them. */
+void pybp_tanh_avx2_f32(int64_t n, const float *x, float *y);
+void pybp_sigmoid_avx2_f32(int64_t n, const float *x, float *y);
+#else
+#define PYBP_X86 0
+#endif
+
 /* First row of part `part` when rows are split into `parts` even parts. */
 static inline int64_t pybp_part_start(int64_t rows, int part, int parts)
 {

@@ -5,7 +5,7 @@
 
 #include "kernels.h"
 
-/* Return 1 if lo <= x < hi (or lo < x when open_low), else 0, also for NaN. */
+/* Return 1 if lo <= x < hi (lo < x < hi when open_low), else 0; NaN gives 0. */
 static int in_range(double x, double lo, double hi, int open_low)
 {
     if (!(x < hi))
@@ -13,7 +13,7 @@ static int in_range(double x, double lo, double hi, int open_low)
     return open_low ? x > lo : x >= lo;
 }
 
-/* lr and eps must be positive and finite. */
+/* Return 1 if x is positive and finite, the rule for lr and eps. */
 static int positive(double x)
 {
     return x > 0 && isfinite(x);

@@ -179,7 +179,7 @@ enum pybp_loss {
  * each row, and the weighted sum is still divided by batch (or batch * k).
  * The CCE gradient is sum(t) * softmax(p) - t per row, which is
  * softmax(p) - t for targets that sum to 1. PYBP_ERR_NONFINITE if pred,
- * target or sample_weight holds NaN or Inf; grad may then be partly
+ * target or sample_weight contains NaN or Inf; grad may then be partly
  * written. The value is summed in double in an order that does not depend
  * on the thread count.
  */

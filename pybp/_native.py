@@ -285,7 +285,8 @@ def check_float_dtype(arrays):
         if not isinstance(arr, np.ndarray):
             raise errors.DTypeError(
                 f"{name} must be a numpy.ndarray of float32 or float64, got "
-                f"{type(arr).__name__}; pass numpy.asarray({name}, dtype=numpy.float32)")
+                f"{type(arr).__name__}; pass "
+                f"numpy.asarray({name}, dtype=numpy.float32)")
         if first is None:
             if arr.dtype not in (np.float32, np.float64):
                 raise errors.DTypeError(
@@ -294,16 +295,17 @@ def check_float_dtype(arrays):
         elif arr.dtype != arrays[first].dtype:
             raise errors.DTypeError(
                 f"{name} has dtype {arr.dtype} but {first} has dtype "
-                f"{arrays[first].dtype}; all float arrays of one call must share one dtype")
+                f"{arrays[first].dtype}; all float arrays of one call must share "
+                f"one dtype")
     return None if first is None else arrays[first].dtype
 
 
 def check_no_alias(outputs, inputs, allowed=()):
     """Raise LayoutError if an output shares memory with another array.
 
-    ``outputs`` and ``inputs`` map names to arrays or None. ``allowed`` holds
-    (output, other) name pairs that may be the very same array, as the C
-    function permits; a partial overlap is rejected even for them.
+    ``outputs`` and ``inputs`` map names to arrays or None. ``allowed``
+    contains (output, other) name pairs that the C function lets be the very
+    same array. A partial overlap is rejected even for those pairs.
     """
     names = list(outputs.items())
     others = names + list(inputs.items())
@@ -330,22 +332,22 @@ def _rows_cols(arr):
     return (arr.size // cols if cols else 0), cols
 
 
-def activation_forward(name, x, y, alpha=None):
-    """Write y = act(x) for activation ``name``; y may be x itself.
+def activation_forward(name, x, out, alpha=None):
+    """Write out = act(x) for activation ``name``; out may be x itself.
 
     Any shape with at least one axis; softmax runs over the last axis.
     """
     name = activation_name(name)
     alpha = activation_alpha(name, alpha)
-    check_float_dtype({"x": x, "y": y})
+    check_float_dtype({"x": x, "out": out})
     if x.ndim < 1:
         raise errors.ShapeError(f"x must have at least 1 axis, got shape {x.shape}")
     check_array("x", x)
-    check_array("y", y, shape=x.shape, ndim=x.ndim, writable=True)
-    check_no_alias({"y": y}, {"x": x}, allowed={("y", "x")})
+    check_array("out", out, shape=x.shape, ndim=x.ndim, writable=True)
+    check_no_alias({"out": out}, {"x": x}, allowed={("out", "x")})
     rows, cols = _rows_cols(x)
     rc = cfunc("activation_forward", x.dtype)(
-        ACTIVATIONS[name], alpha, rows, cols, ptr(x), ptr(y))
+        ACTIVATIONS[name], alpha, rows, cols, ptr(x), ptr(out))
     check_status(rc, "activation_forward")
 
 
@@ -384,28 +386,28 @@ def activation_backward(name, dy, dx, y=None, x=None, alpha=None):
     check_status(rc, "activation_backward")
 
 
-def dense_forward(x, w, b, y, z=None, activation="relu", alpha=None):
-    """Write y = act(x @ w + b), and the pre-activation into z when given.
+def dense_forward(x, w, b, out, z=None, activation="relu", alpha=None):
+    """Write out = act(x @ w + b), and the pre-activation into z when given.
 
-    x is (batch, n_in), w (n_in, n_out), b (n_out,) or None, y and z
+    x is (batch, n_in), w (n_in, n_out), b (n_out,) or None, out and z
     (batch, n_out).
     """
     name = activation_name(activation)
     alpha = activation_alpha(name, alpha)
-    check_float_dtype({"x": x, "w": w, "b": b, "y": y, "z": z})
+    check_float_dtype({"x": x, "w": w, "b": b, "out": out, "z": z})
     check_array("x", x, ndim=2)
     check_array("w", w, ndim=2, shape=(x.shape[1], None))
     batch, n_in = x.shape
     n_out = w.shape[1]
     if b is not None:
         check_array("b", b, ndim=1, shape=(n_out,))
-    check_array("y", y, ndim=2, shape=(batch, n_out), writable=True)
+    check_array("out", out, ndim=2, shape=(batch, n_out), writable=True)
     if z is not None:
         check_array("z", z, ndim=2, shape=(batch, n_out), writable=True)
-    check_no_alias({"y": y, "z": z}, {"x": x, "w": w, "b": b})
+    check_no_alias({"out": out, "z": z}, {"x": x, "w": w, "b": b})
     rc = cfunc("dense_forward", x.dtype)(
         batch, n_in, n_out, ptr(x), ptr(w), ptr(b), ACTIVATIONS[name], alpha,
-        ptr(z), ptr(y))
+        ptr(z), ptr(out))
     check_status(rc, "dense_forward")
 
 
@@ -466,16 +468,17 @@ def _raise_nonfinite(what, arrays):
 def loss_name(name):
     """Check that ``name`` is a loss pybp computes and return it."""
     if not isinstance(name, str) or name not in LOSS_NAMES:
-        raise errors.InvalidArgumentError(f"loss must be one of {LOSS_NAMES}, got {name!r}")
+        raise errors.InvalidArgumentError(
+            f"loss must be one of {LOSS_NAMES}, got {name!r}")
     return name
 
 
 def loss(name, y_true, y_pred, grad=None, sample_weight=None, delta=1.0):
     """Return the loss of y_pred against y_true; write its gradient into grad.
 
-    y_pred and y_true are (batch, k) or (batch,), and y_pred holds logits
+    y_pred and y_true are (batch, k) or (batch,), and y_pred contains logits
     for the cross-entropies. For the sparse categorical cross-entropy,
-    y_true holds int64 class labels of shape (batch,). sample_weight
+    y_true contains int64 class labels of shape (batch,). sample_weight
     (batch,) weights each sample. grad (like y_pred, None to skip) receives
     d loss / d y_pred.
     """
@@ -516,7 +519,7 @@ def loss(name, y_true, y_pred, grad=None, sample_weight=None, delta=1.0):
     if rc == lib.PYBP_ERR_LABEL:
         bad = np.flatnonzero((y_true < 0) | (y_true >= k))[0]
         raise errors.LabelError(
-            f"{name}: y_true must hold class labels in [0, {k}), got "
+            f"{name}: y_true must contain class labels in [0, {k}), got "
             f"{int(y_true[bad])} at index {int(bad)}")
     check_status(rc, name)
     return value[0]

@@ -35,13 +35,14 @@ def _check_2d(arrays):
 def matmul(a, b, transpose_a=False, transpose_b=False, alpha=1.0, beta=0.0, out=None):
     """Return ``alpha * op(a) @ op(b) + beta * out``, op transposing on request.
 
-    ``beta`` must be 0 unless ``out`` is given, because a new array holds no
+    ``beta`` must be 0 unless ``out`` is given, because a new array has no
     values to scale.
     """
     if out is None:
         if beta != 0:
             raise errors.InvalidArgumentError(
-                f"beta must be 0 when out is None, got {beta!r}")
+                f"beta must be 0 when out is None, got {beta!r}"
+            )
         _check_2d({"a": a, "b": b})
         m = a.shape[1] if transpose_a else a.shape[0]
         n = b.shape[0] if transpose_b else b.shape[1]
@@ -50,8 +51,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False, alpha=1.0, beta=0.0, out=
     return out
 
 
-def dense_forward(x, w, b=None, activation="relu", alpha=None, out=None,
-                  return_preactivation=False):
+def dense_forward(
+    x, w, b=None, activation="relu", alpha=None, out=None, return_preactivation=False
+):
     """Return ``activation(x @ w + b)`` for x (batch, n_in) and w (n_in, n_out).
 
     With ``return_preactivation`` return ``(y, z)``, z being ``x @ w + b``,
@@ -65,8 +67,9 @@ def dense_forward(x, w, b=None, activation="relu", alpha=None, out=None,
     return (y, z) if return_preactivation else y
 
 
-def dense_backward(dy, x, w, y, activation="relu", z=None, alpha=None, need_dx=True,
-                   use_bias=True):
+def dense_backward(
+    dy, x, w, y, activation="relu", z=None, alpha=None, need_dx=True, use_bias=True
+):
     """Return ``(dx, dw, db)``, the gradients of a dense layer.
 
     dy is the gradient of the loss with respect to the layer output y. dx is
@@ -111,13 +114,16 @@ def loss(name, y_true, y_pred, sample_weight=None, delta=1.0):
 
     ``name`` is one of 'mse', 'mae', 'huber' (with ``delta``),
     'binary_crossentropy', 'categorical_crossentropy' and
-    'sparse_categorical_crossentropy'; y_pred holds logits for the last
+    'sparse_categorical_crossentropy'; y_pred contains logits for the last
     three. The sparse loss takes integer class labels of shape (batch,).
     """
     name = _native.loss_name(name)
     _native.check_float_dtype({"y_pred": y_pred})
-    if (name == _native.SPARSE_LOSS and isinstance(y_true, np.ndarray)
-            and np.issubdtype(y_true.dtype, np.integer)):
+    if (
+        name == _native.SPARSE_LOSS
+        and isinstance(y_true, np.ndarray)
+        and np.issubdtype(y_true.dtype, np.integer)
+    ):
         if y_true.ndim == 2 and y_true.shape[1] == 1:
             y_true = y_true[:, 0]
         y_true = np.ascontiguousarray(y_true, dtype=np.int64)

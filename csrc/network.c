@@ -95,23 +95,25 @@ int pybp_net_train_step(struct pybp_net *net, int64_t batch, int64_t n_rows,
 }
 
 int pybp_net_train_epoch(struct pybp_net *net, int64_t n_rows,
-                         int64_t batch_size, const void *x,
+                         int64_t n_order, int64_t batch_size, const void *x,
                          const void *target, const void *sample_weight,
                          const int64_t *order, const double *lr,
-                         double *losses, int64_t *done)
+                         double *losses, void *outputs, int64_t *done)
 {
-    if (batch_size < 1 || n_rows < 1 || order == NULL || losses == NULL ||
-        done == NULL || x == NULL || target == NULL)
+    if (batch_size < 1 || n_rows < 1 || n_order < 1 || order == NULL ||
+        losses == NULL || done == NULL || x == NULL || target == NULL)
         return PYBP_ERR_INVALID;
-    int rc = net_check(net, PYBP_MIN(batch_size, n_rows), 1);
+    int rc = net_check(net, PYBP_MIN(batch_size, n_order), 1);
     if (rc != PYBP_OK)
         return rc;
     if (net->dtype == PYBP_FLOAT32)
-        return pybp_net_train_epoch_f32(net, n_rows, batch_size, x, target,
+        return pybp_net_train_epoch_f32(net, n_rows, n_order, batch_size, x,
+                                        target,
                                         sample_weight, order, lr, losses,
-                                        done);
-    return pybp_net_train_epoch_f64(net, n_rows, batch_size, x, target,
-                                    sample_weight, order, lr, losses, done);
+                                        outputs, done);
+    return pybp_net_train_epoch_f64(net, n_rows, n_order, batch_size, x, target,
+                                    sample_weight, order, lr, losses, outputs,
+                                    done);
 }
 
 int pybp_net_predict(const struct pybp_net *net, int64_t batch,

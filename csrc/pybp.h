@@ -341,17 +341,20 @@ int pybp_net_train_step(struct pybp_net *net, int64_t batch, int64_t n_rows,
 
 /*
  * Run pybp_net_train_step over consecutive batches of `batch_size` rows of
- * x in the order given by `order` (n_rows indices); the last batch may be
- * short. lr holds one learning rate per batch, or is NULL to keep net->lr.
- * losses[i] receives batch i's data loss plus penalty. *done receives the
- * number of batches completed; on a non-finite loss it stops there and
- * returns PYBP_ERR_NONFINITE.
+ * x (which has n_rows rows) in the order given by the n_order indices of
+ * `order`; the last batch may be short. lr holds one learning rate per batch, or is NULL to keep net->lr.
+ * losses[i] receives batch i's data loss plus penalty. outputs (n_order x
+ * the last layer's units, NULL to skip) receives each batch's outputs
+ * before its update, row j holding the output for row order[j], so
+ * metrics can be computed once per epoch. *done receives the number of
+ * batches completed; on a non-finite loss it stops there and returns
+ * PYBP_ERR_NONFINITE.
  */
 int pybp_net_train_epoch(struct pybp_net *net, int64_t n_rows,
-                         int64_t batch_size, const void *x,
+                         int64_t n_order, int64_t batch_size, const void *x,
                          const void *target, const void *sample_weight,
                          const int64_t *order, const double *lr,
-                         double *losses, int64_t *done);
+                         double *losses, void *outputs, int64_t *done);
 
 /*
  * Inference: out (batch x n_out of the last layer) = the network applied

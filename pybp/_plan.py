@@ -213,18 +213,22 @@ class TrainPlan:
             check_status(rc, "train step")
         return rc, self._loss[0], self._penalty[0]
 
-    def train_epoch(self, x, target, sample_weight, order, batch_size, lr, losses):
-        """Run every batch of one epoch in one call.
+    def train_epoch(self, x, target, sample_weight, order, batch_size, lr, losses,
+                    outputs=None):
+        """Run the batches of rows order[0], order[1], ... in one call.
 
-        Returns (status, batches done); losses[i] receives batch i's loss.
+        Returns (status, batches done); losses[i] receives batch i's loss and,
+        when given, outputs[j] the network's output for row order[j].
         """
         rc = lib.pybp_net_train_epoch(
-            self._net, x.shape[0], batch_size, ffi.from_buffer(x),
+            self._net, x.shape[0], order.shape[0], batch_size, ffi.from_buffer(x),
             ffi.from_buffer(target),
             ffi.NULL if sample_weight is None else ffi.from_buffer(sample_weight),
             ffi.cast("int64_t *", ffi.from_buffer(order)),
             ffi.NULL if lr is None else ffi.cast("double *", ffi.from_buffer(lr)),
-            ffi.cast("double *", ffi.from_buffer(losses)), self._done)
+            ffi.cast("double *", ffi.from_buffer(losses)),
+            ffi.NULL if outputs is None else ffi.cast("void *", ffi.from_buffer(outputs)),
+            self._done)
         if rc != lib.PYBP_ERR_NONFINITE:
             check_status(rc, "train epoch")
         return rc, self._done[0]

@@ -536,6 +536,10 @@ class ProgressBar(Callback):
         isatty = getattr(self._out(), "isatty", None)
         return bool(self.verbose == 1 and isatty is not None and isatty())
 
+    def draws_batches(self):
+        """Return True if the bar is redrawn during an epoch (on a terminal)."""
+        return self._is_terminal()
+
     def _write(self, text):
         out = self._out()
         out.write(text)

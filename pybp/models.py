@@ -6,6 +6,7 @@ configuration, epochs, shuffling order, callbacks and progress.
 """
 
 import threading
+import time
 
 import numpy as np
 
@@ -40,13 +41,102 @@ def _constraint_code(constraint):
 
 
 def _wants_batch_hooks(callback_list):
-    """Return True if any callback overrides a per-batch training hook."""
+    """Return True if a callback other than the progress bar overrides a
+    per-batch training hook, so it must run after every batch."""
     base = callbacks_module.Callback
     for cb in callback_list:
+        if isinstance(cb, callbacks_module.ProgressBar):
+            continue
         for hook in ("on_train_batch_begin", "on_train_batch_end"):
             if getattr(type(cb), hook) is not getattr(base, hook):
                 return True
     return False
+
+
+def _shows_batch_progress(callback):
+    return (isinstance(callback, callbacks_module.ProgressBar)
+            and callback.draws_batches())
+
+
+class _EpochRun:
+    """The batches of one epoch, run in as few C calls as the callbacks allow.
+
+    Without per-batch callbacks the epoch is one call. A progress bar on a
+    terminal gets a redraw after chunks of about PROGRESS_SECONDS of work.
+    Callbacks with batch hooks get one call per batch.
+    """
+
+    PROGRESS_SECONDS = 0.1
+
+    def __init__(self, model, plan, x, y, sw, order, batch_size, losses, outputs,
+                 cbs, epoch):
+        self.model, self.plan = model, plan
+        self.x, self.y, self.sw, self.order = x, y, sw, order
+        self.batch_size = batch_size
+        self.steps = -(-order.shape[0] // batch_size)
+        self.losses, self.outputs = losses, outputs
+        self.cbs, self.epoch = cbs, epoch
+
+    def mean_loss(self, done):
+        """Return the mean loss of the first `done` batches, weighted by rows."""
+        sizes = np.minimum(self.batch_size,
+                           self.order.shape[0] - np.arange(done) * self.batch_size)
+        return float(np.dot(self.losses[:done], sizes) / max(int(sizes.sum()), 1))
+
+    def run(self, exact_batches, progress):
+        """Return (finished without a non-finite loss, batches done)."""
+        b = 0
+        chunk = 1 if (exact_batches or progress) else self.steps
+        while b < self.steps:
+            chunk = min(chunk, self.steps - b)
+            if exact_batches:
+                self.cbs.on_train_batch_begin(b)
+            started = time.perf_counter()
+            rc, done = self._call(b, chunk)
+            if rc == lib.PYBP_ERR_NONFINITE:
+                finished = self.model._handle_nonfinite(
+                    self.cbs, self.epoch, b + done, self.losses[b + done])
+                return finished, b + done
+            b += chunk
+            if exact_batches or progress:
+                self.cbs.on_train_batch_end(b - 1, self._running_logs(b))
+                if self.model.stop_training:
+                    return True, b
+            if progress and not exact_batches:
+                per_batch = (time.perf_counter() - started) / chunk
+                chunk = max(1, int(self.PROGRESS_SECONDS / max(per_batch, 1e-9)))
+        return True, b
+
+    def _call(self, b, chunk):
+        """Run batches b .. b + chunk - 1 in one C call; update metrics."""
+        opt = self.model.optimizer
+        first = b * self.batch_size
+        last = min(self.order.shape[0], (b + chunk) * self.batch_size)
+        rows = self.order[first:last]
+        lr = None
+        if isinstance(opt.learning_rate, schedules.LearningRateSchedule):
+            lr = np.array([opt.learning_rate(opt.iterations + i) for i in range(chunk)],
+                          dtype=np.float64)
+        else:
+            self.plan.set_learning_rate(opt.current_learning_rate())
+        outputs = None if self.outputs is None else self.outputs[first:last]
+        rc, done = self.plan.train_epoch(self.x, self.y, self.sw, rows,
+                                         self.batch_size, lr, self.losses[b:],
+                                         outputs)
+        opt.iterations = self.plan.step
+        if outputs is not None and done:
+            good = rows[:min(rows.shape[0], done * self.batch_size)]
+            weights = None if self.sw is None else self.sw[good]
+            for metric in self.model.metrics:
+                metric.update_state(self.y[good], outputs[:good.shape[0]],
+                                    sample_weight=weights)
+        return rc, done
+
+    def _running_logs(self, done):
+        logs = {"loss": self.mean_loss(done)}
+        for metric in self.model.metrics:
+            logs[metric.name] = float(metric.result())
+        return logs
 
 
 class Sequential:
@@ -372,24 +462,22 @@ class Sequential:
         cbs = callbacks_module.CallbackList(cb_list, model=self)
         cbs.set_params({"epochs": epochs, "steps": steps, "verbose": verbose,
                         "batch_size": batch_size, "samples": n})
-        per_batch = bool(self.metrics) or _wants_batch_hooks(cb_list)
+        exact_batches = _wants_batch_hooks(cb_list)
+        progress = any(_shows_batch_progress(cb) for cb in cb_list)
         self.stop_training = False
         cbs.on_train_begin()
         losses_buf = np.empty(steps, np.float64)
+        outputs = np.empty((n, self.output_dim), self.dtype) if self.metrics else None
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
             order = (self._shuffle_rng.permutation(n) if shuffle
                      else np.arange(n)).astype(np.int64)
             for metric in self.metrics:
                 metric.reset_state()
-            if per_batch:
-                ok, done = self._run_batches(plan, x, y, sw, order, batch_size, steps,
-                                             losses_buf, cbs, epoch)
-            else:
-                ok, done = self._run_epoch(plan, x, y, sw, order, batch_size, steps,
-                                           losses_buf, cbs, epoch)
-            sizes = np.minimum(batch_size, n - np.arange(done) * batch_size)
-            logs = {"loss": float(np.dot(losses_buf[:done], sizes) / max(sizes.sum(), 1))}
+            run = _EpochRun(self, plan, x, y, sw, order, batch_size, losses_buf,
+                            outputs, cbs, epoch)
+            ok, done = run.run(exact_batches, progress)
+            logs = {"loss": run.mean_loss(done)}
             if not ok:
                 logs["loss"] = float("nan")
             for metric in self.metrics:
@@ -427,48 +515,6 @@ class Sequential:
             f"{batch + 1}; training stopped and the weights are from before that "
             "step. Lower the learning rate, scale the inputs, or check the data "
             "for extreme values")
-
-    def _run_epoch(self, plan, x, y, sw, order, batch_size, steps, losses_buf,
-                   cbs, epoch):
-        """One C call for the whole epoch; returns (finished, batches done)."""
-        opt = self.optimizer
-        lr = None
-        if isinstance(opt.learning_rate, schedules.LearningRateSchedule):
-            start = opt.iterations
-            lr = np.array([opt.learning_rate(start + i) for i in range(steps)],
-                          dtype=np.float64)
-        rc, done = plan.train_epoch(x, y, sw, order, batch_size, lr, losses_buf)
-        opt.iterations = plan.step
-        if rc == lib.PYBP_ERR_NONFINITE:
-            return self._handle_nonfinite(cbs, epoch, done, losses_buf[done]), done
-        return True, done
-
-    def _run_batches(self, plan, x, y, sw, order, batch_size, steps, losses_buf,
-                     cbs, epoch):
-        """One C call per batch, with metrics and batch callbacks in between."""
-        opt = self.optimizer
-        n = x.shape[0]
-        for b in range(steps):
-            index = order[b * batch_size:min(n, (b + 1) * batch_size)]
-            cbs.on_train_batch_begin(b)
-            plan.set_learning_rate(opt.current_learning_rate())
-            rc, loss, penalty = plan.train_step(x, y, sw, index)
-            opt.iterations = plan.step
-            losses_buf[b] = loss + penalty
-            if rc == lib.PYBP_ERR_NONFINITE:
-                return self._handle_nonfinite(cbs, epoch, b, loss + penalty), b
-            logs = {"loss": float(loss + penalty)}
-            if self.metrics:
-                y_pred = plan.output[:index.shape[0]]
-                y_true = y[index]
-                w = None if sw is None else sw[index]
-                for metric in self.metrics:
-                    metric.update_state(y_true, y_pred, sample_weight=w)
-                    logs[metric.name] = float(metric.result())
-            cbs.on_train_batch_end(b, logs)
-            if self.stop_training:
-                return True, b + 1
-        return True, steps
 
     def _handle_nonfinite(self, cbs, epoch, batch, loss):
         """Let callbacks see a non-finite loss; raise unless one stops training."""

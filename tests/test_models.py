@@ -1,10 +1,12 @@
 """Sequential: training, the founding objective, gradients, determinism."""
 
+import io
+
 import numpy as np
 import pytest
 
 import pybp
-from pybp import errors, layers, losses, optimizers, regularizers
+from pybp import callbacks, errors, layers, losses, optimizers, regularizers
 from pybp.models import Sequential
 
 ACTIVATIONS = ["linear", "relu", "leaky_relu", "elu", "selu", "gelu",
@@ -199,20 +201,47 @@ def test_different_seeds_give_different_weights():
     assert not np.array_equal(a.get_weights()[0], b.get_weights()[0])
 
 
-def test_fit_epoch_path_equals_batch_path():
-    # Metrics force one call per batch; without them a whole epoch is one
-    # call. Both must train identically.
+class BatchCounter(callbacks.Callback):
+    """Counts batch hooks; its presence forces one C call per batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def fit_with(callback_list, metrics=(), epochs=2):
     x, y = make_regression(n=100, d=4, seed=8)
-    results = []
-    for metrics in ([], ["mae"]):
-        model = Sequential([layers.Dense(8, activation="tanh"), layers.Dense(1)],
-                           seed=3)
-        model.compile(optimizer="sgd", loss="mse", metrics=metrics)
-        history = model.fit(x, y, epochs=2, batch_size=7, verbose=0)
-        results.append((model.get_weights(), history.history["loss"]))
-    for wa, wb in zip(results[0][0], results[1][0]):
+    model = Sequential([layers.Dense(8, activation="tanh"), layers.Dense(1)], seed=3)
+    model.compile(optimizer="sgd", loss="mse", metrics=list(metrics))
+    history = model.fit(x, y, epochs=epochs, batch_size=7, verbose=0,
+                        callbacks=callback_list)
+    return model.get_weights(), history.history
+
+
+@pytest.mark.parametrize("metrics", [(), ("mae", "r2")])
+def test_fit_epoch_path_equals_batch_path(metrics):
+    # Without batch callbacks a whole epoch is one C call; a callback with a
+    # batch hook forces one call per batch. Both must train identically.
+    counter = BatchCounter()
+    weights_epoch, history_epoch = fit_with([], metrics)
+    weights_batch, history_batch = fit_with([counter], metrics)
+    progress = callbacks.ProgressBar(verbose=1, stream=FakeTerminal())
+    weights_chunks, history_chunks = fit_with([progress], metrics)
+    assert counter.batches == 2 * 15
+    for wa, wb, wc in zip(weights_epoch, weights_batch, weights_chunks):
         assert np.array_equal(wa, wb)
-    assert results[0][1] == results[1][1]
+        assert np.array_equal(wa, wc)
+    assert history_epoch["loss"] == history_batch["loss"] == history_chunks["loss"]
+    for name in metrics:
+        np.testing.assert_allclose(history_epoch[name], history_batch[name], rtol=1e-6)
 
 
 def test_dropout_inactive_in_predict_and_scales_in_training():

@@ -34,10 +34,13 @@ _OPS_LOSS_NAMES = {0: "mse", 1: "mae", 2: "huber", 3: "binary_crossentropy",
 def _constraint_code(constraint):
     """Return (C constraint code, its parameters) for a constraint object."""
     if constraint is None:
-        return (0, ())
-    params = [getattr(constraint, name) for name in ("min_value", "max_value", "rate")
-              if hasattr(constraint, name)]
-    return (constraint.code, tuple(float(p) for p in params))
+        return (lib.PYBP_CON_NONE, ())
+    if constraint.code == lib.PYBP_CON_MAX_NORM:
+        return (constraint.code, (float(constraint.max_value),))
+    if constraint.code == lib.PYBP_CON_MIN_MAX_NORM:
+        return (constraint.code, (float(constraint.min_value),
+                                  float(constraint.max_value), float(constraint.rate)))
+    return (constraint.code, ())
 
 
 def _wants_batch_hooks(callback_list):

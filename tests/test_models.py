@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import pybp
-from pybp import callbacks, errors, layers, losses, optimizers, regularizers
+from pybp import (callbacks, constraints, errors, layers, losses, optimizers,
+                  regularizers)
 from pybp.models import Sequential
 
 ACTIVATIONS = ["linear", "relu", "leaky_relu", "elu", "selu", "gelu",
@@ -404,3 +405,75 @@ def test_gradient_clipping_in_the_step(clip):
     for before, after, g in zip((w, b), model.get_weights(), grads):
         np.testing.assert_allclose(before - after, model.optimizer.clip_gradient(g) * lr,
                                    rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("optimizer", [
+    optimizers.SGD(learning_rate=0.05),
+    optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+    optimizers.Adam(learning_rate=0.01),
+    optimizers.AdamW(learning_rate=0.01, weight_decay=0.1),
+    optimizers.RMSprop(learning_rate=0.01, momentum=0.5),
+    optimizers.Adagrad(learning_rate=0.1),
+])
+def test_resume_exact_for_every_optimizer(optimizer, tmp_path):
+    x, y = make_regression(n=40, d=3, k=1, seed=10)
+    model = Sequential([layers.Dense(6, activation="elu",
+                                     kernel_constraint="max_norm",
+                                     kernel_regularizer=regularizers.L2(1e-3)),
+                        layers.Dense(1)], seed=1)
+    model.compile(optimizer=optimizer, loss=losses.Huber(delta=0.5))
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / "m.npz")
+    loaded = pybp.load_model(tmp_path / "m.npz")
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    assert loaded.optimizer.iterations == model.optimizer.iterations
+    model.train_on_batch(x[:8], y[:8])
+    loaded.train_on_batch(x[:8], y[:8])
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        assert np.array_equal(a, b)
+
+
+def test_layer_and_model_configs_round_trip():
+    model = Sequential([layers.Input(4),
+                        layers.Dense(3, activation="leaky_relu", use_bias=False,
+                                     kernel_initializer="he_normal",
+                                     kernel_regularizer=regularizers.L1L2(0.1, 0.2),
+                                     kernel_constraint="non_neg", name="first"),
+                        layers.Dropout(0.25),
+                        layers.Dense(2, activation="softmax",
+                                     bias_constraint="unit_norm")],
+                       dtype="float64", seed=3)
+    config = model.get_config()
+    again = Sequential.from_config(config)
+    assert again.get_config() == config
+    for layer in model.layers:
+        assert type(layer).from_config(layer.get_config()).get_config() == \
+            layer.get_config()
+
+
+@pytest.mark.parametrize("constraint", [
+    constraints.MaxNorm(0.3), constraints.NonNeg(), constraints.UnitNorm(),
+    constraints.MinMaxNorm(min_value=0.5, max_value=0.8, rate=0.7),
+])
+def test_constraints_in_step_match_numpy(constraint):
+    x, y = make_regression(n=30, d=5, k=3, seed=11)
+
+    def model_with(kernel_constraint, bias_constraint):
+        m = Sequential([layers.Dense(3, kernel_constraint=kernel_constraint,
+                                     bias_constraint=bias_constraint,
+                                     bias_initializer="random_normal")],
+                       dtype="float64", seed=4)
+        m.compile(optimizer=optimizers.SGD(learning_rate=0.5), loss="mse")
+        m.build(5)
+        return m
+
+    free = model_with(None, None)
+    free.train_on_batch(x, y)
+    kernel, bias = free.get_weights()
+    held = model_with(constraint, constraint)
+    held.train_on_batch(x, y)
+    got_kernel, got_bias = held.get_weights()
+    np.testing.assert_allclose(got_kernel, constraint(kernel), rtol=1e-6, atol=1e-7)
+    # A bias is one row: each element is its own "column".
+    np.testing.assert_allclose(got_bias, constraint(bias[None, :])[0], rtol=1e-6,
+                               atol=1e-7)

@@ -477,3 +477,48 @@ def test_constraints_in_step_match_numpy(constraint):
     # A bias is one row: each element is its own "column".
     np.testing.assert_allclose(got_bias, constraint(bias[None, :])[0], rtol=1e-6,
                                atol=1e-7)
+
+
+def test_sample_weight_gradient_matches_finite_differences():
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(9, 4))
+    labels = rng.integers(0, 3, size=9)
+    weights = rng.uniform(0.1, 2.0, size=9)
+    model = Sequential([layers.Dense(5, activation="gelu"),
+                        layers.Dense(3, activation="softmax")], dtype="float64", seed=6)
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e-4),
+                  loss="sparse_categorical_crossentropy")
+    model.build(4)
+    before = model.get_weights()
+    model.train_on_batch(x, labels, sample_weight=weights)
+    got = [(b - a) / 1e-4 for b, a in zip(before, model.get_weights())]
+    model.set_weights(before)
+    eps = 1e-6
+    for i, w in enumerate(before):
+        numeric = np.zeros_like(w)
+        for idx in np.ndindex(w.shape):
+            values = []
+            for sign in (1, -1):
+                trial = [v.copy() for v in before]
+                trial[i][idx] += sign * eps
+                model.set_weights(trial)
+                values.append(model.evaluate(x, labels, sample_weight=weights))
+            numeric[idx] = (values[0] - values[1]) / (2 * eps)
+        assert np.abs(numeric).max() > 0
+        np.testing.assert_allclose(got[i], numeric, rtol=2e-4, atol=1e-6)
+
+
+def test_class_weight_equals_matching_sample_weight():
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(40, 3))
+    labels = rng.integers(0, 3, size=40)
+    class_weight = {0: 0.5, 1: 2.0, 2: 1.0}
+    results = []
+    for kwargs in ({"class_weight": class_weight},
+                   {"sample_weight": np.array([class_weight[c] for c in labels])}):
+        model = Sequential([layers.Dense(3, activation="softmax")], seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x, labels, epochs=2, batch_size=8, verbose=0, **kwargs)
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)

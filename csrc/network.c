@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "internal.h"
+#include "kernels.h"
 
 /* splitmix64's finalizer: a bijective mix of 64 bits. */
 static inline uint64_t net_mix64(uint64_t z)

@@ -422,11 +422,15 @@ class Sequential:
         return vx, vy, vsw
 
     def _diverged(self, epoch, batch, loss):
+        # A finite loss means the step was refused because its update would
+        # have made a weight or an optimizer state NaN or infinite.
+        cause = (f"the update would have made a weight or optimizer state NaN or "
+                 f"infinite (loss {loss})" if np.isfinite(loss)
+                 else f"the training loss became {loss}")
         return errors.DivergenceError(
-            f"the training loss became {loss} at epoch {epoch + 1}, batch "
-            f"{batch + 1}; training stopped and the weights are from before that "
-            "step. Lower the learning rate, scale the inputs, or check the data "
-            "for extreme values")
+            f"{cause} at epoch {epoch + 1}, batch {batch + 1}; training stopped "
+            "and the weights are from before that step. Lower the learning rate, "
+            "scale the inputs, or check the data for extreme values")
 
     def _run_epoch(self, plan, x, y, sw, order, batch_size, steps, losses_buf,
                    cbs, epoch):
@@ -471,8 +475,13 @@ class Sequential:
         return True, steps
 
     def _handle_nonfinite(self, cbs, epoch, batch, loss):
-        """Let callbacks see a non-finite loss; raise unless one stops training."""
-        cbs.on_train_batch_end(batch, {"loss": float(loss)})
+        """Let callbacks see a non-finite loss; raise unless one stops training.
+
+        A step refused for its update reports its finite loss here, but the
+        callbacks see NaN: the step has no result.
+        """
+        reported = float("nan") if np.isfinite(loss) else float(loss)
+        cbs.on_train_batch_end(batch, {"loss": reported})
         if self.stop_training:
             return False
         raise self._diverged(epoch, batch, loss)

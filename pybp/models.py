@@ -203,6 +203,11 @@ class Sequential:
         return expected is not None and expected != "linear"
 
     @property
+    def _probability_targets(self):
+        # The cross-entropies take targets in [0, 1]; C codes 3 and 4.
+        return self.loss.code in (losses.BCE_LOGITS, losses.CCE_LOGITS)
+
+    @property
     def _sparse(self):
         return bool(getattr(self.loss, "sparse", False))
 
@@ -294,7 +299,8 @@ class Sequential:
         if self._sparse:
             y = _data.as_labels(y, n, self.output_dim)
         else:
-            y = _data.as_targets(y, n, self.output_dim, self.dtype)
+            y = _data.as_targets(y, n, self.output_dim, self.dtype,
+                                 probabilities=self._probability_targets)
         sw = _data.as_sample_weight(sample_weight, n, self.dtype)
         if class_weight is not None:
             classes = self._classes_of(y)
@@ -417,7 +423,7 @@ class Sequential:
             vy = _data.as_labels(vy, vx.shape[0], self.output_dim, name="y_val")
         else:
             vy = _data.as_targets(vy, vx.shape[0], self.output_dim, self.dtype,
-                                  name="y_val")
+                                  name="y_val", probabilities=self._probability_targets)
         vsw = _data.as_sample_weight(vsw, vx.shape[0], self.dtype, "sample_weight_val")
         return vx, vy, vsw
 

@@ -60,7 +60,7 @@ def _as_dtype(arr, dtype, name):
             row, col = _first_bad(overflow)
             value = arr.reshape(arr.shape[0], -1)[row, col]
             raise errors.InvalidArgumentError(
-                f"{name} holds {value} at row {row}, column {col}, beyond the "
+                f"{name} contains {value} at row {row}, column {col}, beyond the "
                 f"{out.dtype} range (largest {np.finfo(out.dtype).max:.4g}); scale "
                 "the data or use a float64 model")
     return out

@@ -2,7 +2,7 @@
 
 ops takes NumPy arrays only, C-contiguous, of one float dtype per call, and
 never copies: lists, Fortran-ordered and strided arrays are rejected with a
-message that says how to convert them.
+message that shows how to convert them.
 """
 
 import numpy as np

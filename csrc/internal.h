@@ -34,6 +34,13 @@ static inline int pybp_threads_for(double flops)
     return pybp_num_threads;
 }
 
+/* Return 1 if a and b are >= 0 and a * b fits in int64_t, else 0: a call
+ * whose element count would overflow is invalid, never wrapped. */
+static inline int pybp_size_ok(int64_t a, int64_t b)
+{
+    return a >= 0 && b >= 0 && (b == 0 || a <= INT64_MAX / b);
+}
+
 #define PYBP_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define PYBP_MAX(a, b) ((a) > (b) ? (a) : (b))
 

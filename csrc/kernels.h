@@ -55,4 +55,35 @@ static inline int pybp_row_parts(int64_t rows, double flops)
     return parts;
 }
 
+/*
+ * Return 1 if the optimizer update of the same name, given the same
+ * arguments, would leave every parameter and state value finite, else 0.
+ * They write nothing and assume valid arguments; a training step runs
+ * them on every array before it updates any.
+ */
+int pybp_sgd_finite_f32(int64_t n, const float *w, const float *g,
+                        const float *velocity, double lr, double momentum,
+                        int nesterov);
+int pybp_adam_finite_f32(int64_t n, const float *w, const float *g,
+                         const float *m, const float *v, double lr,
+                         double beta1, double beta2, double eps,
+                         int64_t step, double weight_decay);
+int pybp_rmsprop_finite_f32(int64_t n, const float *w, const float *g,
+                            const float *s, const float *mom, double lr,
+                            double rho, double momentum, double eps);
+int pybp_adagrad_finite_f32(int64_t n, const float *w, const float *g,
+                            const float *acc, double lr, double eps);
+int pybp_sgd_finite_f64(int64_t n, const double *w, const double *g,
+                        const double *velocity, double lr, double momentum,
+                        int nesterov);
+int pybp_adam_finite_f64(int64_t n, const double *w, const double *g,
+                         const double *m, const double *v, double lr,
+                         double beta1, double beta2, double eps,
+                         int64_t step, double weight_decay);
+int pybp_rmsprop_finite_f64(int64_t n, const double *w, const double *g,
+                            const double *s, const double *mom, double lr,
+                            double rho, double momentum, double eps);
+int pybp_adagrad_finite_f64(int64_t n, const double *w, const double *g,
+                            const double *acc, double lr, double eps);
+
 #endif

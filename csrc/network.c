@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "internal.h"
+#include "kernels.h"
 
 /* splitmix64's finalizer: a bijective mix of 64 bits. */
 static inline uint64_t net_mix64(uint64_t z)
@@ -43,7 +43,9 @@ static int net_check(const struct pybp_net *net, int64_t batch, int training)
         return PYBP_ERR_INVALID;
     for (int l = 0; l < net->n_layers; l++) {
         const struct pybp_layer *L = &net->layers[l];
-        if (L->n_in < 1 || L->n_out < 1 || L->w == NULL)
+        if (L->n_in < 1 || L->n_out < 1 || L->w == NULL ||
+            !pybp_size_ok(L->n_in, L->n_out) ||
+            !pybp_size_ok(PYBP_MAX(batch, net->max_batch), L->n_out))
             return PYBP_ERR_INVALID;
         if (l > 0 && L->n_in != net->layers[l - 1].n_out)
             return PYBP_ERR_INVALID;

@@ -25,11 +25,17 @@ def check_finite(arr, name):
     value = arr.reshape(arr.shape[0], -1)[row, col]
     raise errors.NonFiniteError(
         f"{name} contains {value} at row {row}, column {col}; "
-        "remove or impute non-finite values before training")
+        "remove or impute non-finite values first")
 
 
 def _as_numeric(data, name):
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError as exc:
+        # NumPy refuses nested lists of unequal lengths.
+        raise errors.ShapeError(
+            f"{name} must be a rectangular array, got a ragged sequence ({exc})"
+        ) from None
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise errors.DTypeError(
             f"{name} must hold numbers, got an array of dtype {arr.dtype}; "
@@ -37,6 +43,27 @@ def _as_numeric(data, name):
     if arr.dtype.kind not in "biuf":
         raise errors.DTypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
     return arr
+
+
+def _as_dtype(arr, dtype, name):
+    """Return arr as a C-contiguous array of dtype; reject NaN, Inf and overflow.
+
+    A float value beyond the range of a narrower dtype (1e39 into float32)
+    is an error naming the value, not an infinity.
+    """
+    check_finite(arr, name)
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > out.dtype.itemsize:
+        overflow = ~np.isfinite(out.reshape(out.shape[0], -1))
+        if overflow.any():
+            row, col = _first_bad(overflow)
+            value = arr.reshape(arr.shape[0], -1)[row, col]
+            raise errors.InvalidArgumentError(
+                f"{name} contains {value} at row {row}, column {col}, beyond the "
+                f"{out.dtype} range (largest {np.finfo(out.dtype).max:.4g}); scale "
+                "the data or use a float64 model")
+    return out
 
 
 def as_features(x, dtype, n_features=None, name="x"):
@@ -69,9 +96,7 @@ def as_features(x, dtype, n_features=None, name="x"):
         raise errors.ShapeError(
             f"{name} has {arr.shape[1]} features per row but the model takes "
             f"{n_features}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    check_finite(arr, name)
-    return arr
+    return _as_dtype(arr, dtype, name)
 
 
 def as_labels(y, n_rows, n_classes, name="y"):
@@ -102,10 +127,11 @@ def as_labels(y, n_rows, n_classes, name="y"):
     return np.ascontiguousarray(labels.reshape(-1, 1))
 
 
-def as_targets(y, n_rows, n_outputs, dtype, name="y"):
+def as_targets(y, n_rows, n_outputs, dtype, name="y", probabilities=False):
     """Return float targets as a C-contiguous (n_rows, n_outputs) array.
 
-    y of shape (n,) and (n, 1) mean the same for one output.
+    y of shape (n,) and (n, 1) mean the same for one output. With
+    ``probabilities`` (the cross-entropies) every target must be in [0, 1].
     """
     if y is None:
         raise errors.InvalidArgumentError(f"{name} is required, got None")
@@ -126,8 +152,14 @@ def as_targets(y, n_rows, n_outputs, dtype, name="y"):
         raise errors.ShapeError(
             f"{name} has {arr.shape[1]} columns but the last layer has "
             f"{n_outputs} units")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    check_finite(arr, name)
+    arr = _as_dtype(arr, dtype, name)
+    if probabilities:
+        outside = (arr < 0) | (arr > 1)
+        if outside.any():
+            row, col = _first_bad(outside)
+            raise errors.LabelError(
+                f"{name} must hold probabilities or 0/1 labels in [0, 1] for a "
+                f"cross-entropy loss, got {arr[row, col]} at row {row}, column {col}")
     return arr
 
 
@@ -142,8 +174,7 @@ def as_sample_weight(sample_weight, n_rows, dtype, name="sample_weight"):
         raise errors.ShapeError(
             f"{name} must have shape ({n_rows},), one weight per row, got "
             f"{arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    check_finite(arr.reshape(-1, 1), name)
+    arr = _as_dtype(arr.reshape(-1, 1), dtype, name).reshape(-1)
     if (arr < 0).any():
         row = int(np.argmax(arr < 0))
         raise errors.InvalidArgumentError(

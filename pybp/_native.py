@@ -501,6 +501,11 @@ def loss(name, y_true, y_pred, grad=None, sample_weight=None, delta=1.0):
         check_array("y_true", y_true, ndim=y_pred.ndim, shape=y_pred.shape)
     if sample_weight is not None:
         check_array("sample_weight", sample_weight, ndim=1, shape=(batch,))
+        negative = np.flatnonzero(sample_weight < 0)
+        if negative.size:
+            raise errors.InvalidArgumentError(
+                f"sample_weight must be >= 0, got {sample_weight[negative[0]]} at "
+                f"index {int(negative[0])}")
     if grad is not None:
         check_array("grad", grad, ndim=y_pred.ndim, shape=y_pred.shape, writable=True)
     check_no_alias({"grad": grad},

@@ -3,8 +3,12 @@
 The file holds a JSON config (format name and version, model layers,
 compile settings, metadata) and arrays: weights, optimizer state and array
 metadata. Loading uses ``allow_pickle=False``, so an untrusted file cannot
-run code. Writes go to a temporary file in the same folder that is renamed
-into place, so an interrupted save leaves the previous file intact.
+run code. Before any array is read or any weight allocated, every weight and
+optimizer-state member must claim the size that the config implies, and no
+member may claim more bytes than the file holds (pybp stores members
+uncompressed), so a crafted size cannot make loading allocate or inflate
+more than that. Writes go to a temporary file in the same folder that is
+renamed into place, so an interrupted save leaves the previous file intact.
 """
 
 import json
@@ -14,13 +18,14 @@ import zipfile
 
 import numpy as np
 
-from pybp import errors, losses, metrics, optimizers
+from pybp import _data, errors, losses, metrics, optimizers
 
 FORMAT = "pybp-model"
 VERSION = 1
-# Bytes an array in a model file may claim before anything is read; a zip
-# that claims more is rejected as malformed (or as a decompression bomb).
-MAX_ARRAY_BYTES = 8 << 30
+# Bytes of the .npy header in front of an array's data: at most 65535
+# plus the 10-byte preamble of format 1.0, which numpy writes for arrays
+# whose header fits.
+NPY_HEADER_MAX = 65545
 
 
 def _model_arrays(model):
@@ -95,8 +100,12 @@ def save_model(model, path):
         raise
 
 
-def _check_zip(path):
-    """Reject files that are not zips or that claim oversized members."""
+def _member_sizes(path):
+    """Return {array name: claimed bytes} of a model file's members.
+
+    Reject files that are not zips, members that claim more bytes than the
+    file holds, and files with no config.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -104,16 +113,51 @@ def _check_zip(path):
         raise errors.ModelFileError(
             f"{path!r} is not a pybp model file (not a valid .npz archive; it may "
             "be truncated)") from None
-    names = set()
+    file_bytes = os.path.getsize(path)
+    sizes = {}
     for info in infos:
-        if info.file_size > MAX_ARRAY_BYTES:
+        if info.file_size > file_bytes:
             raise errors.ModelFileError(
                 f"{path!r}: member {info.filename!r} claims {info.file_size} bytes, "
-                f"more than the {MAX_ARRAY_BYTES} a model file may hold")
-        names.add(info.filename)
-    if "__config__.npy" not in names:
+                f"more than the {file_bytes} bytes of the file; pybp model files "
+                "are not compressed")
+        sizes[info.filename.removesuffix(".npy")] = info.file_size
+    if "__config__" not in sizes:
         raise errors.ModelFileError(
             f"{path!r} is not a pybp model file: it has no __config__ entry")
+    return sizes
+
+
+def _expected_arrays(model, input_dim):
+    """Return {array name: (shape, dtype)} of the weights and optimizer state
+    of a model from its config, before any weight is allocated."""
+    expected = {}
+    n_in = input_dim
+    for i, layer in enumerate(model.dense_layers):
+        params = {"kernel": (n_in, layer.units)}
+        if layer.use_bias:
+            params["bias"] = (layer.units,)
+        for part, shape in params.items():
+            expected[f"layer{i}.{part}"] = (shape, model.dtype)
+            if model.optimizer is not None:
+                for name in model.optimizer.state_names:
+                    expected[f"optimizer.{i}.{part}.{name}"] = (shape, model.dtype)
+        n_in = layer.units
+    return expected
+
+
+def _check_member_sizes(sizes, expected, path):
+    """Check that each array the config implies is stored with its size."""
+    for key, (shape, dtype) in expected.items():
+        if key not in sizes:
+            raise errors.ModelFileError(f"{path!r} is missing the array {key!r}")
+        # Python integers: no product of sizes can wrap around.
+        nbytes = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+        if not nbytes <= sizes[key] <= nbytes + NPY_HEADER_MAX:
+            raise errors.ModelFileError(
+                f"{path!r}: array {key!r} is stored in {sizes[key]} bytes, but the "
+                f"config implies shape {tuple(shape)} of {np.dtype(dtype)}, "
+                f"{nbytes} bytes of data")
 
 
 def _read_config(data, path):
@@ -153,10 +197,10 @@ def load_model(path):
         raise errors.ModelFileError(f"{path!r} is a folder, not a model file")
     if not os.path.exists(path):
         raise FileNotFoundError(f"model file not found: {path!r}")
-    _check_zip(path)
+    sizes = _member_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as data:
-            return _load_from(data, path, Sequential)
+            return _load_from(data, path, Sequential, sizes)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         if isinstance(exc, errors.PybpError):
             raise
@@ -164,20 +208,32 @@ def load_model(path):
             from None
 
 
-def _load_from(data, path, model_cls):
-    config = _read_config(data, path)
-    try:
-        model = model_cls.from_config(config["model"])
-    except (KeyError, TypeError) as exc:
-        raise errors.ModelFileError(f"{path!r}: invalid model config ({exc})") from None
+def _model_from_config(config, model_cls):
+    """Return the compiled model of a config, without weights."""
+    model = model_cls.from_config(config["model"])
     compiled = config.get("compile")
     if compiled:
         model.compile(optimizer=optimizers.deserialize(compiled["optimizer"]),
                       loss=losses.deserialize(compiled["loss"]),
                       metrics=[metrics.deserialize(m) for m in compiled["metrics"]])
         model.optimizer.iterations = int(compiled.get("iterations", 0))
+    return model
+
+
+def _load_from(data, path, model_cls, sizes):
+    config = _read_config(data, path)
+    try:
+        model = _model_from_config(config, model_cls)
+        input_dim = config.get("input_dim")
+        if config.get("built"):
+            input_dim = _data.check_positive_int("input_dim", input_dim)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, errors.ModelFileError):
+            raise
+        raise errors.ModelFileError(f"{path!r}: invalid model config ({exc})") from None
     if config.get("built"):
-        model.build(config["input_dim"])
+        _check_member_sizes(sizes, _expected_arrays(model, input_dim), path)
+        model.build(input_dim)
         for i, layer in enumerate(model.dense_layers):
             layer.kernel[...] = _load_array(data, f"layer{i}.kernel",
                                             layer.kernel.shape, model.dtype, path)

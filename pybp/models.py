@@ -296,6 +296,11 @@ class Sequential:
         return expected is not None and expected != "linear"
 
     @property
+    def _probability_targets(self):
+        # The cross-entropies take targets in [0, 1]; C codes 3 and 4.
+        return self.loss.code in (losses.BCE_LOGITS, losses.CCE_LOGITS)
+
+    @property
     def _sparse(self):
         return bool(getattr(self.loss, "sparse", False))
 
@@ -387,7 +392,8 @@ class Sequential:
         if self._sparse:
             y = _data.as_labels(y, n, self.output_dim)
         else:
-            y = _data.as_targets(y, n, self.output_dim, self.dtype)
+            y = _data.as_targets(y, n, self.output_dim, self.dtype,
+                                 probabilities=self._probability_targets)
         sw = _data.as_sample_weight(sample_weight, n, self.dtype)
         if class_weight is not None:
             classes = self._classes_of(y)
@@ -508,20 +514,29 @@ class Sequential:
             vy = _data.as_labels(vy, vx.shape[0], self.output_dim, name="y_val")
         else:
             vy = _data.as_targets(vy, vx.shape[0], self.output_dim, self.dtype,
-                                  name="y_val")
+                                  name="y_val", probabilities=self._probability_targets)
         vsw = _data.as_sample_weight(vsw, vx.shape[0], self.dtype, "sample_weight_val")
         return vx, vy, vsw
 
     def _diverged(self, epoch, batch, loss):
+        # A finite loss means the step was refused because its update would
+        # have made a weight or an optimizer state NaN or infinite.
+        cause = (f"the update would have made a weight or optimizer state NaN or "
+                 f"infinite (loss {loss})" if np.isfinite(loss)
+                 else f"the training loss became {loss}")
         return errors.DivergenceError(
-            f"the training loss became {loss} at epoch {epoch + 1}, batch "
-            f"{batch + 1}; training stopped and the weights are from before that "
-            "step. Lower the learning rate, scale the inputs, or check the data "
-            "for extreme values")
+            f"{cause} at epoch {epoch + 1}, batch {batch + 1}; training stopped "
+            "and the weights are from before that step. Lower the learning rate, "
+            "scale the inputs, or check the data for extreme values")
 
     def _handle_nonfinite(self, cbs, epoch, batch, loss):
-        """Let callbacks see a non-finite loss; raise unless one stops training."""
-        cbs.on_train_batch_end(batch, {"loss": float(loss)})
+        """Let callbacks see a non-finite loss; raise unless one stops training.
+
+        A step refused for its update reports its finite loss here, but the
+        callbacks see NaN: the step has no result.
+        """
+        reported = float("nan") if np.isfinite(loss) else float(loss)
+        cbs.on_train_batch_end(batch, {"loss": reported})
         if self.stop_training:
             return False
         raise self._diverged(epoch, batch, loss)

@@ -250,9 +250,12 @@ def test_save_cut_short_keeps_previous_file(tmp_path, sig):
     path = tmp_path / "model.npz"
     before = small_model()
     before.save(path)
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(pybp.__file__)))
+    # Run from the package's parent folder: python -c puts the working folder
+    # first on sys.path, and an unbuilt source tree there would shadow pybp.
+    parent = os.path.dirname(os.path.dirname(pybp.__file__))
+    env = dict(os.environ, PYTHONPATH=parent)
     proc = subprocess.Popen([sys.executable, "-c", SAVE_SCRIPT, str(path)],
-                            stdout=subprocess.PIPE, env=env, text=True)
+                            stdout=subprocess.PIPE, env=env, cwd=parent, text=True)
     try:
         assert proc.stdout.readline().strip() == "writing"
         proc.send_signal(sig)

@@ -3,14 +3,5 @@
  */
 #include "internal.h"
 
-#define REAL float
-#define FN(name) pybp_##name##_f32
-#include "gemm_ref.inc"
-#undef REAL
-#undef FN
-
-#define REAL double
-#define FN(name) pybp_##name##_f64
-#include "gemm_ref.inc"
-#undef REAL
-#undef FN
+#define PYBP_TEMPLATE "gemm_ref.inc"
+#include "instantiate.inc"

@@ -66,17 +66,8 @@ static int net_check(const struct pybp_net *net, int64_t batch, int training)
     return PYBP_OK;
 }
 
-#define REAL float
-#define FN(name) pybp_##name##_f32
-#include "network.inc"
-#undef REAL
-#undef FN
-
-#define REAL double
-#define FN(name) pybp_##name##_f64
-#include "network.inc"
-#undef REAL
-#undef FN
+#define PYBP_TEMPLATE "network.inc"
+#include "instantiate.inc"
 
 int pybp_net_train_step(struct pybp_net *net, int64_t batch, int64_t n_rows,
                         const void *x, const void *target,

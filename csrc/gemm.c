@@ -13,8 +13,8 @@
 /*
  * Packing buffers of one calling thread. They are allocated at a fixed
  * size on the thread's first packed product and freed when the thread
- * exits, so a product in steady state allocates nothing. The OpenMP
- * threads of a product share the buffers of the thread that called it.
+ * exits, so a product in steady state allocates nothing. Each OpenMP
+ * thread of a product packs into its own buffers.
  */
 typedef struct {
     void *a;    /* PYBP_GEMM_PACK_A_BYTES: one packed block of A */
@@ -101,11 +101,9 @@ static void split_range(int64_t count, int tid, int nth, int64_t *lo,
 }
 
 #ifdef _OPENMP
-#define GEMM_BARRIER() _Pragma("omp barrier")
 #define GEMM_THREAD_NUM() omp_get_thread_num()
 #define GEMM_NUM_THREADS() omp_get_num_threads()
 #else
-#define GEMM_BARRIER()
 #define GEMM_THREAD_NUM() 0
 #define GEMM_NUM_THREADS() 1
 #endif

@@ -19,6 +19,7 @@ SHAPES = [
     (1, 13, 7),
     (2, 3, 1),
     (7, 1, 17),
+    (1, 1, 300),
     (13, 17, 31),
     (33, 65, 127),
     (1, 257, 300),
@@ -142,7 +143,7 @@ def c_pointer(x):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(1, 37, 19), (29, 43, 300), (70, 530, 11)])
+@pytest.mark.parametrize("m,n,k", [(1, 1, 19), (1, 37, 19), (29, 43, 300), (70, 530, 11)])
 def test_gemm_leading_dimensions_wider_than_rows(isa, dtype, transpose_a, transpose_b,
                                                  m, n, k):
     """Matrices that are the left part of wider ones: only that part is used."""

@@ -3,8 +3,8 @@
 For each shape, dtype and thread count (1 and 2) the two are timed in
 alternation, and the script prints the median times, numpy/pybp (above 1
 means pybp is faster) and pybp's GFLOP/s. NumPy's BLAS threads are limited
-with threadpoolctl when it is installed; without it NumPy uses its default
-and the script says so.
+with threadpoolctl when it is installed. Without it NumPy uses its default
+thread count, and the script prints a note.
 
 Run from the project root after building in place:
     python bench/gemm_ratio.py [--repeat N] [--dtype float32|float64] [--quick]
@@ -106,21 +106,26 @@ def main():
     parser.add_argument("--threads", type=int, action="append",
                         help="thread count to time (repeatable; default 1 and 2)")
     args = parser.parse_args()
+
     dtypes = args.dtype or ["float32", "float64"]
     thread_counts = args.threads or [1, 2]
     if threadpool_limits is None:
         print("threadpoolctl is not installed: NumPy uses its default BLAS threads")
+
     print(f"pybp isa {_native.get_isa()}, numpy {np.__version__}")
     print("| shape | m x n x k | op | dtype | threads | pybp ms | numpy ms "
           "| numpy/pybp | pybp GFLOP/s |")
     print("|---|---|---|---|---|---|---|---|---|")
+
     before = pybp.get_num_threads()
     try:
         for shape in SHAPES:
             if args.quick and shape[0] not in QUICK:
                 continue
             label, m, n, k, transpose_a, transpose_b = shape
-            op = ("T" if transpose_a else "N") + ("T" if transpose_b else "N")
+            op_a = "T" if transpose_a else "N"
+            op_b = "T" if transpose_b else "N"
+            op = op_a + op_b
             for dtype in dtypes:
                 for threads in thread_counts:
                     ours, theirs = measure(shape, np.dtype(dtype), threads, args.repeat)

@@ -75,7 +75,7 @@ static int valid_matrix(const void *p, int64_t rows, int64_t cols, int64_t ld)
     return rows - 1 <= (INT64_MAX - cols) / ld;
 }
 
-/* Check the arguments every product shares; PYBP_OK or PYBP_ERR_INVALID. */
+/* Check the arguments of a product: PYBP_OK or PYBP_ERR_INVALID. */
 static int check_gemm_args(int transa, int transb, int64_t m, int64_t n,
                            int64_t k, const void *a, int64_t lda,
                            const void *b, int64_t ldb, const void *c,
@@ -92,7 +92,8 @@ static int check_gemm_args(int transa, int transb, int64_t m, int64_t n,
     return PYBP_OK;
 }
 
-/* Split count items into nth near-equal ranges; set thread tid's range. */
+/* Set [lo, hi) to the share of thread tid when count items are split
+ * into nth near-equal ranges. */
 static void split_range(int64_t count, int tid, int nth, int64_t *lo,
                         int64_t *hi)
 {

@@ -8,7 +8,7 @@
 #include "internal.h"
 
 /*
- * Sizes of the two packing buffers each calling thread keeps. Every
+ * Sizes of the two packing buffers of each thread that packs. Every
  * kernel file checks at compile time that its blocks fit, so the buffers
  * can be allocated once at this size and never grown.
  */

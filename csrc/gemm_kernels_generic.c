@@ -12,8 +12,8 @@
 typedef float pybp_vec4f __attribute__((vector_size(16)));
 typedef double pybp_vec2d __attribute__((vector_size(16)));
 
-/* Lane-wise helpers shared by both types; memcpy keeps the loads legal
- * for any alignment and any aliasing. */
+/* Lane-wise helpers for both types. memcpy keeps the loads legal for any
+ * alignment and any aliasing. */
 #define DEFINE_VECTOR_HELPERS(VECT, SCALAR, LANES, SUFFIX)                    \
     static inline VECT pybp_load_##SUFFIX(const SCALAR *p)                    \
     {                                                                         \

@@ -17,6 +17,8 @@ static inline unsigned pybp_lane_mask(int64_t n)
     return (1u << n) - 1;
 }
 
+#include "gemm_transpose_x86.inc"
+
 #define REAL float
 #define FN(name) pybp_##name##_f32
 #define VEC __m512
@@ -37,6 +39,8 @@ static inline unsigned pybp_lane_mask(int64_t n)
 #define MC 1024
 #define KC 256
 #define NC 512
+#define PACK_STEPS 8
+#define PACK_TRANSPOSE(s, rs, d, ld) pybp_transpose_8x8f((s), (rs), (d), (ld))
 #define ARCH FN(gemm_avx512)
 #include "gemm_kernels.inc"
 
@@ -60,6 +64,8 @@ static inline unsigned pybp_lane_mask(int64_t n)
 #define MC 512
 #define KC 256
 #define NC 256
+#define PACK_STEPS 4
+#define PACK_TRANSPOSE(s, rs, d, ld) pybp_transpose_4x4d((s), (rs), (d), (ld))
 #define ARCH FN(gemm_avx512)
 #include "gemm_kernels.inc"
 

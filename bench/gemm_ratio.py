@@ -8,6 +8,12 @@ thread count, and the script prints a note.
 
 Run from the project root after building in place:
     python bench/gemm_ratio.py [--repeat N] [--dtype float32|float64] [--quick]
+                               [--threads N] [--clock wall|cpu]
+
+``--clock cpu`` times with the CPU time of the process instead of the wall
+clock. With one thread that leaves out the time other processes take from
+this one, so it suits a shared machine. With more threads it adds up the
+work of all of them, which is not the elapsed time.
 """
 
 import argparse
@@ -63,13 +69,13 @@ def operands(rng, dtype, m, n, k, transpose_a, transpose_b):
     return a, b, np.empty((m, n), dtype)
 
 
-def time_once(fn):
-    start = time.perf_counter()
+def time_once(fn, clock):
+    start = clock()
     fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def measure(shape, dtype, threads, repeat):
+def measure(shape, dtype, threads, repeat, clock):
     """Return the median seconds of pybp and numpy, timed in alternation."""
     _, m, n, k, transpose_a, transpose_b = shape
     a, b, c = operands(np.random.default_rng(0), dtype, m, n, k, transpose_a,
@@ -92,8 +98,9 @@ def measure(shape, dtype, threads, repeat):
         run_pybp()
         run_numpy()
         for _ in range(repeat):
-            ours.append(time_once(lambda: [run_pybp() for _ in range(calls)]) / calls)
-            theirs.append(time_once(lambda: [run_numpy() for _ in range(calls)]) / calls)
+            ours.append(time_once(lambda: [run_pybp() for _ in range(calls)], clock) / calls)
+            theirs.append(time_once(lambda: [run_numpy() for _ in range(calls)], clock)
+                          / calls)
     return statistics.median(ours), statistics.median(theirs)
 
 
@@ -105,14 +112,18 @@ def main():
     parser.add_argument("--quick", action="store_true", help="time a subset of shapes")
     parser.add_argument("--threads", type=int, action="append",
                         help="thread count to time (repeatable; default 1 and 2)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall clock, or CPU time of the process (see above)")
     args = parser.parse_args()
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
 
     dtypes = args.dtype or ["float32", "float64"]
     thread_counts = args.threads or [1, 2]
     if threadpool_limits is None:
         print("threadpoolctl is not installed: NumPy uses its default BLAS threads")
 
-    print(f"pybp isa {_native.get_isa()}, numpy {np.__version__}")
+    print(f"pybp isa {_native.get_isa()}, numpy {np.__version__}, clock {args.clock}, "
+          f"load average at start {os.getloadavg()[0]:.2f}")
     print("| shape | m x n x k | op | dtype | threads | pybp ms | numpy ms "
           "| numpy/pybp | pybp GFLOP/s |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -128,13 +139,15 @@ def main():
             op = op_a + op_b
             for dtype in dtypes:
                 for threads in thread_counts:
-                    ours, theirs = measure(shape, np.dtype(dtype), threads, args.repeat)
+                    ours, theirs = measure(shape, np.dtype(dtype), threads, args.repeat,
+                                           clock)
                     gflops = 2.0 * m * n * k / ours / 1e9
                     print(f"| {label} | {m}x{n}x{k} | {op} | {dtype} | {threads} "
                           f"| {ours * 1e3:.3f} | {theirs * 1e3:.3f} "
                           f"| {theirs / ours:.2f} | {gflops:.1f} |", flush=True)
     finally:
         pybp.set_num_threads(before)
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -167,7 +167,10 @@ def test_gemm_leading_dimensions_wider_than_rows(isa, dtype, transpose_a, transp
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(1, 4099, 300), (128, 256, 784), (300, 1030, 530)])
+# Split by columns (single row, wide), by rows (tall) and by rows with a
+# narrow output.
+@pytest.mark.parametrize("m,n,k", [(1, 4099, 300), (128, 256, 784), (300, 1030, 530),
+                                   (1030, 300, 130), (600, 10, 700)])
 def test_gemm_bitwise_same_for_one_and_two_threads(isa, num_threads, dtype, transpose_a,
                                                    transpose_b, m, n, k):
     rng = np.random.default_rng([m, n, k, 5])

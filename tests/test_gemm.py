@@ -20,6 +20,7 @@ SHAPES = [
     (2, 3, 1),
     (7, 1, 17),
     (1, 1, 300),
+    (300, 1, 257),
     (13, 17, 31),
     (33, 65, 127),
     (1, 257, 300),
@@ -106,7 +107,7 @@ def test_gemm_alpha_beta(isa, dtype, transpose_a, transpose_b, alpha, beta, m, n
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(1, 70, 33), (5, 3, 2), (70, 530, 260)])
+@pytest.mark.parametrize("m,n,k", [(1, 70, 33), (70, 1, 33), (5, 3, 2), (70, 530, 260)])
 def test_gemm_beta_zero_ignores_nan_in_c(isa, dtype, transpose_a, transpose_b, m, n, k):
     rng = np.random.default_rng([m, n, k, 3])
     a, b, c = random_operands(rng, dtype, m, n, k, transpose_a, transpose_b)
@@ -143,7 +144,8 @@ def c_pointer(x):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(1, 1, 19), (1, 37, 19), (29, 43, 300), (70, 530, 11)])
+@pytest.mark.parametrize("m,n,k", [(1, 1, 19), (1, 37, 19), (29, 1, 300), (29, 43, 300),
+                                   (70, 530, 11)])
 def test_gemm_leading_dimensions_wider_than_rows(isa, dtype, transpose_a, transpose_b,
                                                  m, n, k):
     """Matrices that are the left part of wider ones: only that part is used."""
@@ -167,10 +169,10 @@ def test_gemm_leading_dimensions_wider_than_rows(isa, dtype, transpose_a, transp
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-# Split by columns (single row, wide), by rows (tall) and by rows with a
-# narrow output.
-@pytest.mark.parametrize("m,n,k", [(1, 4099, 300), (128, 256, 784), (300, 1030, 530),
-                                   (1030, 300, 130), (600, 10, 700)])
+# Split by columns (single row or column, wide), by rows (tall) and by rows
+# with a narrow output.
+@pytest.mark.parametrize("m,n,k", [(1, 4099, 300), (4099, 1, 300), (128, 256, 784),
+                                   (300, 1030, 530), (1030, 300, 130), (600, 10, 700)])
 def test_gemm_bitwise_same_for_one_and_two_threads(isa, num_threads, dtype, transpose_a,
                                                    transpose_b, m, n, k):
     rng = np.random.default_rng([m, n, k, 5])

@@ -19,6 +19,8 @@ SHAPES = [
     (1, 13, 7),
     (2, 3, 1),
     (7, 1, 17),
+    (5, 40, 9),
+    (7, 300, 65),
     (1, 1, 300),
     (300, 1, 257),
     (13, 17, 31),
@@ -169,10 +171,11 @@ def test_gemm_leading_dimensions_wider_than_rows(isa, dtype, transpose_a, transp
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-# Split by columns (single row or column, wide), by rows (tall) and by rows
-# with a narrow output.
-@pytest.mark.parametrize("m,n,k", [(1, 4099, 300), (4099, 1, 300), (128, 256, 784),
-                                   (300, 1030, 530), (1030, 300, 130), (600, 10, 700)])
+# Split by columns (one row, one column, a few rows, wide), by rows (tall)
+# and by rows with a narrow output.
+@pytest.mark.parametrize("m,n,k", [(1, 4099, 300), (4099, 1, 300), (6, 4099, 70),
+                                   (128, 256, 784), (300, 1030, 530), (1030, 300, 130),
+                                   (600, 10, 700)])
 def test_gemm_bitwise_same_for_one_and_two_threads(isa, num_threads, dtype, transpose_a,
                                                    transpose_b, m, n, k):
     rng = np.random.default_rng([m, n, k, 5])

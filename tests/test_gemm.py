@@ -1,6 +1,8 @@
 """Matrix multiply: pybp_gemm_* against a NumPy float64 reference."""
 
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -271,3 +273,58 @@ def test_gemm_c_accepts_null_for_empty_operands():
                            c_pointer(c), 5)
     assert rc == lib.PYBP_OK
     np.testing.assert_array_equal(c, 0.0)
+
+
+GUARD_PAGE_SCRIPT = r"""
+import ctypes
+import itertools
+import mmap
+
+import numpy as np
+
+from pybp import _native
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+PAGE = mmap.PAGESIZE
+buffers = []
+
+
+def guarded(shape, dtype, rng):
+    # Random array that ends where an inaccessible page begins.
+    size = int(np.prod(shape))
+    nbytes = size * np.dtype(dtype).itemsize
+    pages = (nbytes + PAGE - 1) // PAGE + 1
+    buf = mmap.mmap(-1, pages * PAGE)
+    buffers.append(buf)
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+    if libc.mprotect(addr + (pages - 1) * PAGE, PAGE, 0) != 0:
+        raise OSError(ctypes.get_errno(), "mprotect failed")
+    x = np.frombuffer(buf, dtype, count=size, offset=(pages - 1) * PAGE - nbytes)
+    x = x.reshape(shape)
+    x[...] = rng.standard_normal(shape)
+    return x
+
+
+rng = np.random.default_rng(0)
+shapes = [(1, 37, 19), (5, 40, 9), (7, 13, 5), (33, 17, 29), (9, 1, 31), (70, 530, 11)]
+for isa in _native.supported_isas():
+    _native.set_isa(isa)
+    for dtype, (ta, tb), (m, n, k) in itertools.product(
+            [np.float32, np.float64], itertools.product([False, True], repeat=2), shapes):
+        a = guarded((k, m) if ta else (m, k), dtype, rng)
+        b = guarded((n, k) if tb else (k, n), dtype, rng)
+        c = guarded((m, n), dtype, rng)
+        expected = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b) + c
+        _native.gemm(a, b, c, ta, tb, beta=1.0)
+        np.testing.assert_allclose(c, expected, rtol=1e-3, atol=1e-3)
+print("ok")
+"""
+
+
+def test_gemm_reads_nothing_past_the_operands():
+    """Every operand ends at an inaccessible page: a read past it crashes."""
+    run = subprocess.run([sys.executable, "-c", GUARD_PAGE_SCRIPT],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "ok"

@@ -40,6 +40,11 @@ KERNEL_ATTR static inline double pybp_hsum_4d(__m256d v)
 
 #include "gemm_transpose_x86.inc"
 
+/*
+ * Cache blocks, for both types: an A micro-panel (MR x KC) takes 6 or
+ * 12 KiB of a 32 KiB L1, the B block (KC x NC) 512 KiB of a 1 MiB L2, and
+ * the A block (MC x KC) about 1 MiB of L3.
+ */
 #define REAL float
 #define FN(name) pybp_##name##_f32
 #define VEC __m256

@@ -19,6 +19,11 @@ static inline unsigned pybp_lane_mask(int64_t n)
 
 #include "gemm_transpose_x86.inc"
 
+/*
+ * Cache blocks, for both types: an A micro-panel (MR x KC) takes 8 or
+ * 16 KiB of a 32 KiB L1, the B block (KC x NC) 512 KiB of a 1 MiB L2, and
+ * the A block (MC x KC) 1 MiB of L3.
+ */
 #define REAL float
 #define FN(name) pybp_##name##_f32
 #define VEC __m512

@@ -53,6 +53,11 @@ typedef double pybp_vec2d __attribute__((vector_size(16)));
 DEFINE_VECTOR_HELPERS(pybp_vec4f, float, 4, 4f)
 DEFINE_VECTOR_HELPERS(pybp_vec2d, double, 2, 2d)
 
+/*
+ * Cache blocks, for both types: an A micro-panel (MR x KC) takes 4 or
+ * 8 KiB of L1, the B block (KC x NC) 512 KiB of L2, and the A block
+ * (MC x KC) 1 MiB of L3.
+ */
 #define REAL float
 #define FN(name) pybp_##name##_f32
 #define VEC pybp_vec4f

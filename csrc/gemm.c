@@ -13,8 +13,8 @@
 /*
  * Packing buffers of one calling thread. They are allocated at a fixed
  * size on the thread's first packed product and freed when the thread
- * exits, so a product in steady state allocates nothing. The OpenMP
- * threads of a product share the buffers of the thread that called it.
+ * exits, so a product in steady state allocates nothing. Each OpenMP
+ * thread of a product packs into its own buffers.
  */
 typedef struct {
     void *a;    /* PYBP_GEMM_PACK_A_BYTES: one packed block of A */
@@ -75,7 +75,7 @@ static int valid_matrix(const void *p, int64_t rows, int64_t cols, int64_t ld)
     return rows - 1 <= (INT64_MAX - cols) / ld;
 }
 
-/* Check the arguments every product shares; PYBP_OK or PYBP_ERR_INVALID. */
+/* Check the arguments of a product: PYBP_OK or PYBP_ERR_INVALID. */
 static int check_gemm_args(int transa, int transb, int64_t m, int64_t n,
                            int64_t k, const void *a, int64_t lda,
                            const void *b, int64_t ldb, const void *c,
@@ -92,7 +92,8 @@ static int check_gemm_args(int transa, int transb, int64_t m, int64_t n,
     return PYBP_OK;
 }
 
-/* Split count items into nth near-equal ranges; set thread tid's range. */
+/* Set [lo, hi) to the share of thread tid when count items are split
+ * into nth near-equal ranges. */
 static void split_range(int64_t count, int tid, int nth, int64_t *lo,
                         int64_t *hi)
 {
@@ -101,11 +102,9 @@ static void split_range(int64_t count, int tid, int nth, int64_t *lo,
 }
 
 #ifdef _OPENMP
-#define GEMM_BARRIER() _Pragma("omp barrier")
 #define GEMM_THREAD_NUM() omp_get_thread_num()
 #define GEMM_NUM_THREADS() omp_get_num_threads()
 #else
-#define GEMM_BARRIER()
 #define GEMM_THREAD_NUM() 0
 #define GEMM_NUM_THREADS() 1
 #endif

@@ -38,6 +38,13 @@ KERNEL_ATTR static inline double pybp_hsum_4d(__m256d v)
     return _mm_cvtsd_f64(s);
 }
 
+#include "gemm_transpose_x86.inc"
+
+/*
+ * Cache blocks, for both types: an A micro-panel (MR x KC) takes 6 or
+ * 12 KiB of a 32 KiB L1, the B block (KC x NC) 512 KiB of a 1 MiB L2, and
+ * the A block (MC x KC) about 1 MiB of L3.
+ */
 #define REAL float
 #define FN(name) pybp_##name##_f32
 #define VEC __m256
@@ -57,6 +64,8 @@ KERNEL_ATTR static inline double pybp_hsum_4d(__m256d v)
 #define MC 1020
 #define KC 256
 #define NC 512
+#define PACK_STEPS 8
+#define PACK_TRANSPOSE(s, rs, d, ld) pybp_transpose_8x8f((s), (rs), (d), (ld))
 #define ARCH FN(gemm_avx2)
 #include "gemm_kernels.inc"
 
@@ -79,6 +88,8 @@ KERNEL_ATTR static inline double pybp_hsum_4d(__m256d v)
 #define MC 510
 #define KC 256
 #define NC 256
+#define PACK_STEPS 4
+#define PACK_TRANSPOSE(s, rs, d, ld) pybp_transpose_4x4d((s), (rs), (d), (ld))
 #define ARCH FN(gemm_avx2)
 #include "gemm_kernels.inc"
 

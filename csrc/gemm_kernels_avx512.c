@@ -1,7 +1,8 @@
 /*
  * gemm_kernels_avx512.c - matrix multiply kernels for AVX-512 F:
  * 8 x 32 float and 8 x 16 double tiles (16 of the 32 zmm registers hold
- * accumulators).
+ * accumulators). Taller 12-row tiles measured up to 5% slower on Zen 4 at
+ * the 128- and 256-row products of dense layers, which they do not divide.
  */
 #include "gemm_internal.h"
 
@@ -16,6 +17,13 @@ static inline unsigned pybp_lane_mask(int64_t n)
     return (1u << n) - 1;
 }
 
+#include "gemm_transpose_x86.inc"
+
+/*
+ * Cache blocks, for both types: an A micro-panel (MR x KC) takes 8 or
+ * 16 KiB of a 32 KiB L1, the B block (KC x NC) 512 KiB of a 1 MiB L2, and
+ * the A block (MC x KC) 1 MiB of L3.
+ */
 #define REAL float
 #define FN(name) pybp_##name##_f32
 #define VEC __m512
@@ -36,6 +44,8 @@ static inline unsigned pybp_lane_mask(int64_t n)
 #define MC 1024
 #define KC 256
 #define NC 512
+#define PACK_STEPS 8
+#define PACK_TRANSPOSE(s, rs, d, ld) pybp_transpose_8x8f((s), (rs), (d), (ld))
 #define ARCH FN(gemm_avx512)
 #include "gemm_kernels.inc"
 
@@ -59,6 +69,8 @@ static inline unsigned pybp_lane_mask(int64_t n)
 #define MC 512
 #define KC 256
 #define NC 256
+#define PACK_STEPS 4
+#define PACK_TRANSPOSE(s, rs, d, ld) pybp_transpose_4x4d((s), (rs), (d), (ld))
 #define ARCH FN(gemm_avx512)
 #include "gemm_kernels.inc"
 

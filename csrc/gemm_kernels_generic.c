@@ -12,8 +12,8 @@
 typedef float pybp_vec4f __attribute__((vector_size(16)));
 typedef double pybp_vec2d __attribute__((vector_size(16)));
 
-/* Lane-wise helpers shared by both types; memcpy keeps the loads legal
- * for any alignment and any aliasing. */
+/* Lane-wise helpers for both types. memcpy keeps the loads legal for any
+ * alignment and any aliasing. */
 #define DEFINE_VECTOR_HELPERS(VECT, SCALAR, LANES, SUFFIX)                    \
     static inline VECT pybp_load_##SUFFIX(const SCALAR *p)                    \
     {                                                                         \
@@ -53,6 +53,11 @@ typedef double pybp_vec2d __attribute__((vector_size(16)));
 DEFINE_VECTOR_HELPERS(pybp_vec4f, float, 4, 4f)
 DEFINE_VECTOR_HELPERS(pybp_vec2d, double, 2, 2d)
 
+/*
+ * Cache blocks, for both types: an A micro-panel (MR x KC) takes 4 or
+ * 8 KiB of L1, the B block (KC x NC) 512 KiB of L2, and the A block
+ * (MC x KC) 1 MiB of L3.
+ */
 #define REAL float
 #define FN(name) pybp_##name##_f32
 #define VEC pybp_vec4f

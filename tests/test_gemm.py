@@ -1,6 +1,8 @@
 """Matrix multiply: pybp_gemm_* against a NumPy float64 reference."""
 
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -19,6 +21,10 @@ SHAPES = [
     (1, 13, 7),
     (2, 3, 1),
     (7, 1, 17),
+    (5, 40, 9),
+    (7, 300, 65),
+    (1, 1, 300),
+    (300, 1, 257),
     (13, 17, 31),
     (33, 65, 127),
     (1, 257, 300),
@@ -105,7 +111,7 @@ def test_gemm_alpha_beta(isa, dtype, transpose_a, transpose_b, alpha, beta, m, n
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(1, 70, 33), (5, 3, 2), (70, 530, 260)])
+@pytest.mark.parametrize("m,n,k", [(1, 70, 33), (70, 1, 33), (5, 3, 2), (70, 530, 260)])
 def test_gemm_beta_zero_ignores_nan_in_c(isa, dtype, transpose_a, transpose_b, m, n, k):
     rng = np.random.default_rng([m, n, k, 3])
     a, b, c = random_operands(rng, dtype, m, n, k, transpose_a, transpose_b)
@@ -142,7 +148,8 @@ def c_pointer(x):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(1, 37, 19), (29, 43, 300), (70, 530, 11)])
+@pytest.mark.parametrize("m,n,k", [(1, 1, 19), (1, 37, 19), (29, 1, 300), (29, 43, 300),
+                                   (70, 530, 11)])
 def test_gemm_leading_dimensions_wider_than_rows(isa, dtype, transpose_a, transpose_b,
                                                  m, n, k):
     """Matrices that are the left part of wider ones: only that part is used."""
@@ -166,7 +173,11 @@ def test_gemm_leading_dimensions_wider_than_rows(isa, dtype, transpose_a, transp
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("transpose_a,transpose_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(1, 4099, 300), (128, 256, 784), (300, 1030, 530)])
+# Split by columns (one row, one column, a few rows, wide), by rows (tall)
+# and by rows with a narrow output.
+@pytest.mark.parametrize("m,n,k", [(1, 4099, 300), (4099, 1, 300), (6, 4099, 70),
+                                   (128, 256, 784), (300, 1030, 530), (1030, 300, 130),
+                                   (600, 10, 700)])
 def test_gemm_bitwise_same_for_one_and_two_threads(isa, num_threads, dtype, transpose_a,
                                                    transpose_b, m, n, k):
     rng = np.random.default_rng([m, n, k, 5])
@@ -262,3 +273,58 @@ def test_gemm_c_accepts_null_for_empty_operands():
                            c_pointer(c), 5)
     assert rc == lib.PYBP_OK
     np.testing.assert_array_equal(c, 0.0)
+
+
+GUARD_PAGE_SCRIPT = r"""
+import ctypes
+import itertools
+import mmap
+
+import numpy as np
+
+from pybp import _native
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+PAGE = mmap.PAGESIZE
+buffers = []
+
+
+def guarded(shape, dtype, rng):
+    # Random array that ends where an inaccessible page begins.
+    size = int(np.prod(shape))
+    nbytes = size * np.dtype(dtype).itemsize
+    pages = (nbytes + PAGE - 1) // PAGE + 1
+    buf = mmap.mmap(-1, pages * PAGE)
+    buffers.append(buf)
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+    if libc.mprotect(addr + (pages - 1) * PAGE, PAGE, 0) != 0:
+        raise OSError(ctypes.get_errno(), "mprotect failed")
+    x = np.frombuffer(buf, dtype, count=size, offset=(pages - 1) * PAGE - nbytes)
+    x = x.reshape(shape)
+    x[...] = rng.standard_normal(shape)
+    return x
+
+
+rng = np.random.default_rng(0)
+shapes = [(1, 37, 19), (5, 40, 9), (7, 13, 5), (33, 17, 29), (9, 1, 31), (70, 530, 11)]
+for isa in _native.supported_isas():
+    _native.set_isa(isa)
+    for dtype, (ta, tb), (m, n, k) in itertools.product(
+            [np.float32, np.float64], itertools.product([False, True], repeat=2), shapes):
+        a = guarded((k, m) if ta else (m, k), dtype, rng)
+        b = guarded((n, k) if tb else (k, n), dtype, rng)
+        c = guarded((m, n), dtype, rng)
+        expected = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b) + c
+        _native.gemm(a, b, c, ta, tb, beta=1.0)
+        np.testing.assert_allclose(c, expected, rtol=1e-3, atol=1e-3)
+print("ok")
+"""
+
+
+def test_gemm_reads_nothing_past_the_operands():
+    """Every operand ends at an inaccessible page: a read past it crashes."""
+    run = subprocess.run([sys.executable, "-c", GUARD_PAGE_SCRIPT],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "ok"

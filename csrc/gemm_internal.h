@@ -12,8 +12,8 @@
  * kernel file checks at compile time that its blocks fit, so the buffers
  * can be allocated once at this size and never grown.
  */
-#define PYBP_GEMM_PACK_A_BYTES (2 * 1024 * 1024)
-#define PYBP_GEMM_PACK_B_BYTES (1024 * 1024)
+#define PYBP_GEMM_PACK_A_BYTES (1024 * 1024)
+#define PYBP_GEMM_PACK_B_BYTES (512 * 1024)
 /* NOTE: the blocks of every kernel file assume an L2 of at least 1 MiB per
  * core, as on Zen 4 and server cores since Skylake-SP. On 512 KiB L2 (Zen 2,
  * Zen 3) the B block fills all of it; the sizes are not read from the CPU. */

@@ -181,6 +181,8 @@ def _check_gemm_arrays(a, b, c):
             and c.flags.carray):
         return
     check_array("a", a, ndim=2)
+    if a.dtype not in _GEMM_FUNCS:
+        raise errors.DTypeError(f"a must have dtype float32 or float64, got {a.dtype}")
     check_array("b", b, dtype=a.dtype, ndim=2)
     check_array("c", c, dtype=a.dtype, ndim=2, writable=True)
 

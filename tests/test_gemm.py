@@ -200,6 +200,8 @@ def bad_call_cases():
     square = np.ones((4, 4), np.float32)
     return [
         ("wrong dtype", (f32.astype(np.int32), b32, c32), {}, "a must have dtype"),
+        ("all int64", (f32.astype(np.int64), b32.astype(np.int64), c32.astype(np.int64)),
+         {}, "a must have dtype float32 or float64"),
         ("mixed dtypes", (f32, b32.astype(np.float64), c32), {}, "b must have dtype"),
         ("c other dtype", (f32, b32, c32.astype(np.float64)), {}, "c must have dtype"),
         ("not an array", ([[1.0]], b32, c32), {}, "a must be a numpy.ndarray"),

@@ -84,7 +84,7 @@ def measure(shape, dtype, threads, repeat, clock):
     b_op = b.T if transpose_b else b
 
     def run_pybp():
-        _native.gemm(a, b, c, transpose_a, transpose_b)
+        _native.matmul(a, b, c, transpose_a, transpose_b)
 
     def run_numpy():
         np.matmul(a_op, b_op, out=c)

@@ -26,7 +26,7 @@ def test_gemm_speed(benchmark, shape, dtype, library):
     benchmark.group = f"gemm {label} {np.dtype(dtype).name}"
     benchmark.extra_info["gflop"] = 2.0 * m * n * k / 1e9
     if library == "pybp":
-        benchmark(_native.gemm, a, b, c, transpose_a, transpose_b)
+        benchmark(_native.matmul, a, b, c, transpose_a, transpose_b)
     else:
         a_op = a.T if transpose_a else a
         b_op = b.T if transpose_b else b

@@ -109,14 +109,5 @@ static void split_range(int64_t count, int tid, int nth, int64_t *lo,
 #define GEMM_NUM_THREADS() 1
 #endif
 
-#define REAL float
-#define FN(name) pybp_##name##_f32
-#include "gemm.inc"
-#undef REAL
-#undef FN
-
-#define REAL double
-#define FN(name) pybp_##name##_f64
-#include "gemm.inc"
-#undef REAL
-#undef FN
+#define PYBP_TEMPLATE "gemm.inc"
+#include "instantiate.inc"

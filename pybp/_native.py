@@ -6,6 +6,7 @@ arrays before it passes pointers to C, and turns a C status code into a
 """
 
 import numbers
+import math
 import os
 
 import numpy as np
@@ -163,63 +164,62 @@ _GEMM_FUNCS = {np.dtype(t): cfunc("gemm", t) for t in (np.float32, np.float64)}
 
 def _check_gemm_scalar(name, value):
     # The exact-type test comes first because isinstance on an ABC is slow.
-    if type(value) in (float, int):
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise errors.InvalidArgumentError(f"{name} must be a real number, got {value!r}")
+    if type(value) is not float and type(value) is not int:
+        check_number(name, value)
+    elif not math.isfinite(value):
+        raise errors.InvalidArgumentError(f"{name} must be finite, got {value}")
 
 
-def _check_gemm_arrays(a, b, c):
-    """Check the three arrays of gemm with the rules of check_array."""
+def _check_gemm_arrays(a, b, out):
+    """Check the three arrays of matmul with the rules of check_array."""
     dtype = getattr(a, "dtype", None)
     # The common case passes here at a fraction of the cost. Anything else
     # goes through check_array, which raises the error that names the argument.
-    if (type(a) is np.ndarray and type(b) is np.ndarray and type(c) is np.ndarray
-            and dtype in _GEMM_FUNCS and b.dtype == dtype and c.dtype == dtype
-            and a.ndim == 2 and b.ndim == 2 and c.ndim == 2
+    if (type(a) is np.ndarray and type(b) is np.ndarray and type(out) is np.ndarray
+            and dtype in _GEMM_FUNCS and b.dtype == dtype and out.dtype == dtype
+            and a.ndim == 2 and b.ndim == 2 and out.ndim == 2
             and a.flags.c_contiguous and b.flags.c_contiguous
-            and c.flags.carray):
+            and out.flags.carray):
         return
+    check_float_dtype({"a": a, "b": b, "out": out})
     check_array("a", a, ndim=2)
-    if a.dtype not in _GEMM_FUNCS:
-        raise errors.DTypeError(f"a must have dtype float32 or float64, got {a.dtype}")
     check_array("b", b, dtype=a.dtype, ndim=2)
-    check_array("c", c, dtype=a.dtype, ndim=2, writable=True)
+    check_array("out", out, dtype=a.dtype, ndim=2, writable=True)
 
 
-def gemm(a, b, c, transpose_a=False, transpose_b=False, alpha=1.0, beta=0.0):
-    """Compute ``c = alpha * op(a) @ op(b) + beta * c`` in place and return ``c``.
+def matmul(a, b, out, transpose_a=False, transpose_b=False, alpha=1.0, beta=0.0):
+    """Compute ``out = alpha * op(a) @ op(b) + beta * out`` in place; return out.
 
     ``op(x)`` is ``x.T`` when the matching ``transpose_*`` flag is set. All
     three arrays are 2-D, C-contiguous and of one dtype (float32 or float64);
-    ``c`` is writable and shares no memory with ``a`` or ``b``. When ``beta``
-    is 0, the old contents of ``c`` are ignored, even NaN.
+    ``out`` is writable and shares no memory with ``a`` or ``b``. When
+    ``beta`` is 0, the old contents of ``out`` are ignored, even NaN.
     """
     _check_gemm_scalar("alpha", alpha)
     _check_gemm_scalar("beta", beta)
-    _check_gemm_arrays(a, b, c)
+    _check_gemm_arrays(a, b, out)
     m, k = a.shape[::-1] if transpose_a else a.shape
     k_b, n = b.shape[::-1] if transpose_b else b.shape
     if k_b != k:
         raise errors.ShapeError(
-            f"inner sizes of a and b must match, got op(a) {m}x{k} and "
-            f"op(b) {k_b}x{n}")
-    if c.shape != (m, n):
-        raise errors.ShapeError(f"c must have shape {(m, n)}, got {c.shape}")
-    if np.may_share_memory(c, a):
+            f"a and b do not chain: op(a) is {m} x {k} but op(b) is {k_b} x {n}; "
+            "inner sizes must match")
+    if out.shape != (m, n):
+        raise errors.ShapeError(f"out must have shape {(m, n)}, got {out.shape}")
+    if np.may_share_memory(out, a):
         raise errors.LayoutError(
-            "c must not share memory with a; pass a separate output array")
-    if np.may_share_memory(c, b):
+            "out must not share memory with a; pass a separate output array")
+    if np.may_share_memory(out, b):
         raise errors.LayoutError(
-            "c must not share memory with b; pass a separate output array")
+            "out must not share memory with b; pass a separate output array")
     ctype = _C_TYPES[a.dtype]
     rc = _GEMM_FUNCS[a.dtype](
         bool(transpose_a), bool(transpose_b), m, n, k, alpha,
         ffi.from_buffer(ctype, a), max(1, a.shape[1]),
         ffi.from_buffer(ctype, b), max(1, b.shape[1]), beta,
-        ffi.from_buffer(ctype, c), max(1, c.shape[1]))
-    check_status(rc, "gemm")
-    return c
+        ffi.from_buffer(ctype, out), max(1, out.shape[1]))
+    check_status(rc, "matmul")
+    return out
 
 
 # ---- activations, dense layers, losses, optimizers ----
@@ -636,21 +636,3 @@ def adagrad(w, g, acc, lr, eps):
     check_status(rc, "adagrad")
 
 
-def matmul(a, b, out, transpose_a=False, transpose_b=False, alpha=1.0, beta=0.0):
-    """Write out = alpha * op(a) @ op(b) + beta * out, op transposing on request."""
-    alpha = check_number("alpha", alpha)
-    beta = check_number("beta", beta)
-    check_float_dtype({"a": a, "b": b, "out": out})
-    check_array("a", a, ndim=2)
-    check_array("b", b, ndim=2)
-    m, k = a.shape[::-1] if transpose_a else a.shape
-    kb, n = b.shape[::-1] if transpose_b else b.shape
-    if kb != k:
-        raise errors.ShapeError(
-            f"a and b do not chain: op(a) is {m} x {k} but op(b) is {kb} x {n}")
-    check_array("out", out, ndim=2, shape=(m, n), writable=True)
-    check_no_alias({"out": out}, {"a": a, "b": b})
-    rc = cfunc("gemm", a.dtype)(
-        int(bool(transpose_a)), int(bool(transpose_b)), m, n, k, alpha, ptr(a),
-        max(a.shape[1], 1), ptr(b), max(b.shape[1], 1), beta, ptr(out), max(n, 1))
-    check_status(rc, "matmul")

@@ -55,7 +55,7 @@ REJECTED = [
      errors.LayoutError, ["out must not share memory with a"]),
     ("matmul_out_wrong_shape", lambda: ops.matmul(arr(3, 4), arr(4, 2),
                                                   out=arr(2, 3)),
-     errors.ShapeError, ["out must have size 3 on axis 0", "(2, 3)"]),
+     errors.ShapeError, ["out must have shape (3, 2)", "(2, 3)"]),
     ("matmul_beta_without_out", lambda: ops.matmul(arr(3, 4), arr(4, 2), beta=1.0),
      errors.InvalidArgumentError, ["beta must be 0 when out is None", "1.0"]),
     ("matmul_nan_alpha", lambda: ops.matmul(arr(3, 4), arr(4, 2), alpha=np.nan),

@@ -91,7 +91,7 @@ def test_gemm_matches_numpy(isa, dtype, transpose_a, transpose_b, m, n, k):
     rng = np.random.default_rng([m, n, k, transpose_a, transpose_b])
     a, b, c = random_operands(rng, dtype, m, n, k, transpose_a, transpose_b)
     expected, bound = reference(a, b, c, transpose_a, transpose_b, 1.0, 0.0)
-    out = _native.gemm(a, b, c, transpose_a, transpose_b)
+    out = _native.matmul(a, b, c, transpose_a, transpose_b)
     assert out is c
     assert np.any(c != 0)
     assert_close(c, expected, bound)
@@ -105,7 +105,7 @@ def test_gemm_alpha_beta(isa, dtype, transpose_a, transpose_b, alpha, beta, m, n
     rng = np.random.default_rng([m, n, k, 7])
     a, b, c = random_operands(rng, dtype, m, n, k, transpose_a, transpose_b)
     expected, bound = reference(a, b, c, transpose_a, transpose_b, alpha, beta)
-    _native.gemm(a, b, c, transpose_a, transpose_b, alpha=alpha, beta=beta)
+    _native.matmul(a, b, c, transpose_a, transpose_b, alpha=alpha, beta=beta)
     assert_close(c, expected, bound)
 
 
@@ -117,7 +117,7 @@ def test_gemm_beta_zero_ignores_nan_in_c(isa, dtype, transpose_a, transpose_b, m
     a, b, c = random_operands(rng, dtype, m, n, k, transpose_a, transpose_b)
     expected, bound = reference(a, b, c, transpose_a, transpose_b, 2.0, 0.0)
     c[...] = np.nan
-    _native.gemm(a, b, c, transpose_a, transpose_b, alpha=2.0, beta=0.0)
+    _native.matmul(a, b, c, transpose_a, transpose_b, alpha=2.0, beta=0.0)
     assert not np.any(np.isnan(c))
     assert_close(c, expected, bound)
 
@@ -128,7 +128,7 @@ def test_gemm_empty_output(dtype, m, n, k):
     a = np.ones((m, k), dtype)
     b = np.ones((k, n), dtype)
     c = np.ones((m, n), dtype)
-    _native.gemm(a, b, c)
+    _native.matmul(a, b, c)
     assert c.shape == (m, n)
 
 
@@ -138,7 +138,7 @@ def test_gemm_zero_inner_size_scales_c(dtype, beta):
     a = np.ones((4, 0), dtype)
     b = np.ones((0, 5), dtype)
     c = np.full((4, 5), np.nan if beta == 0 else 2.0, dtype)
-    _native.gemm(a, b, c, beta=beta)
+    _native.matmul(a, b, c, beta=beta)
     np.testing.assert_array_equal(c, np.full((4, 5), 2.0 * beta, dtype))
 
 
@@ -186,7 +186,7 @@ def test_gemm_bitwise_same_for_one_and_two_threads(isa, num_threads, dtype, tran
     for threads in (1, 2):
         pybp.set_num_threads(threads)
         out = c.copy()
-        _native.gemm(a, b, out, transpose_a, transpose_b, alpha=0.75, beta=0.5)
+        _native.matmul(a, b, out, transpose_a, transpose_b, alpha=0.75, beta=0.5)
         results.append(out)
     np.testing.assert_array_equal(results[0], results[1])
 
@@ -202,26 +202,26 @@ def bad_call_cases():
         ("wrong dtype", (f32.astype(np.int32), b32, c32), {}, "a must have dtype"),
         ("all int64", (f32.astype(np.int64), b32.astype(np.int64), c32.astype(np.int64)),
          {}, "a must have dtype float32 or float64"),
-        ("mixed dtypes", (f32, b32.astype(np.float64), c32), {}, "b must have dtype"),
-        ("c other dtype", (f32, b32, c32.astype(np.float64)), {}, "c must have dtype"),
+        ("mixed dtypes", (f32, b32.astype(np.float64), c32), {}, "b has dtype float64 but a has dtype float32"),
+        ("c other dtype", (f32, b32, c32.astype(np.float64)), {}, "out has dtype float64 but a has dtype float32"),
         ("not an array", ([[1.0]], b32, c32), {}, "a must be a numpy.ndarray"),
         ("a 1-D", (np.ones(4, np.float32), b32, c32), {}, "a must be 2-D"),
         ("b 3-D", (f32, np.ones((1, 4, 5), np.float32), c32), {}, "b must be 2-D"),
         ("inner mismatch", (f32, np.ones((3, 5), np.float32), c32), {},
-         "inner sizes of a and b must match"),
+         "inner sizes must match"),
         ("inner mismatch transposed", (f32, b32, c32), {"transpose_b": True},
-         "inner sizes of a and b must match"),
+         "inner sizes must match"),
         ("c wrong shape", (f32, b32, np.ones((5, 3), np.float32)), {},
-         r"c must have shape \(3, 5\)"),
+         r"out must have shape \(3, 5\)"),
         ("a not contiguous", (np.ones((4, 3), np.float32).T, b32, c32), {},
          "a must be C-contiguous"),
         ("c not contiguous", (f32, b32, np.ones((5, 3), np.float32).T), {},
-         "c must be C-contiguous"),
-        ("c read-only", (f32, b32, read_only), {}, "c must be writable"),
+         "out must be C-contiguous"),
+        ("c read-only", (f32, b32, read_only), {}, "out must be writable"),
         ("c aliases a", (square, np.ones((4, 4), np.float32), square), {},
-         "c must not share memory with a"),
+         "out must not share memory with a"),
         ("c aliases b", (np.ones((4, 4), np.float32), square, square), {},
-         "c must not share memory with b"),
+         "out must not share memory with b"),
         ("alpha not a number", (f32, b32, c32), {"alpha": "1"}, "alpha must be a real"),
         ("beta bool", (f32, b32, c32), {"beta": True}, "beta must be a real"),
     ]
@@ -231,7 +231,7 @@ def bad_call_cases():
                          ids=[case[0] for case in bad_call_cases()])
 def test_gemm_rejects_bad_input(case, args, kwargs, message):
     with pytest.raises(pybp.PybpError, match=message):
-        _native.gemm(*args, **kwargs)
+        _native.matmul(*args, **kwargs)
 
 
 def invalid_c_calls():
@@ -318,7 +318,7 @@ for isa in _native.supported_isas():
         b = guarded((n, k) if tb else (k, n), dtype, rng)
         c = guarded((m, n), dtype, rng)
         expected = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b) + c
-        _native.gemm(a, b, c, ta, tb, beta=1.0)
+        _native.matmul(a, b, c, ta, tb, beta=1.0)
         np.testing.assert_allclose(c, expected, rtol=1e-3, atol=1e-3)
 print("ok")
 """

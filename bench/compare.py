@@ -23,12 +23,10 @@ children).
 import os
 import sys
 
-_OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if __name__ == "__main__" and any(k in os.environ for k in _OPENBLAS_OVERRIDES):
-    _env = {k: v for k, v in os.environ.items() if k not in _OPENBLAS_OVERRIDES}
-    _env["PYBP_BENCH_UNSET"] = ",".join(k for k in _OPENBLAS_OVERRIDES
-                                        if k in os.environ)
-    os.execve(sys.executable, [sys.executable] + sys.argv, _env)
+import benchenv
+
+if __name__ == "__main__":
+    benchenv.reexec_without_openblas_overrides()
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
@@ -41,20 +39,14 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH_DIR)
-sys.path.insert(0, BENCH_DIR)
-try:
-    import pybp  # noqa: E402
-except ImportError:
-    sys.path.insert(0, ROOT)
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
-    import pybp  # noqa: E402
-
 import numpy as np  # noqa: E402
 
+benchenv.ensure_pybp_importable()
+import pybp  # noqa: E402
+
 import peers  # noqa: E402
+
+BENCH_DIR = benchenv.BENCH_DIR
 
 GEMM_PEAK_LABEL = "square"
 
@@ -93,10 +85,10 @@ class Runner:
         """Warm a case up and return the calls per sample to fill min_time."""
         start = time.perf_counter()
         calls = 0
-        while calls < 3 or time.perf_counter() - start < self.args.warmup:
+        while calls < 2 or time.perf_counter() - start < self.args.warmup:
             case.run()
             calls += 1
-            if calls == 1 and time.perf_counter() - start > 1.0:
+            if calls == 1 and time.perf_counter() - start > 0.3:
                 break
         per_call = (time.perf_counter() - start) / calls
         return max(1, min(100_000, math.ceil(self.args.min_time / per_call)))
@@ -191,6 +183,8 @@ class Runner:
 def run_gemm(runner, threads_list):
     installed = runner.installed
     shapes = peers.gemm_shapes()
+    if runner.args.quick:
+        shapes = [s for s in shapes if not s[0].startswith("W3") and s[1] <= 1024]
     for threads in threads_list:
         runner.set_threads(threads)
         # Squares first: they set the peak that every later row is measured against.
@@ -222,9 +216,8 @@ def run_training(runner, name, threads_list, repeats):
                 lambda: peers.numpy_train_cases(name, spec)]
     if installed.get("torch"):
         builders.append(lambda: peers.torch_train_cases(name, spec))
-    if installed.get("sklearn"):
-        with_fit = not (runner.args.quick and name == "W3")
-        builders.append(lambda: peers.sklearn_train_cases(name, spec, with_fit))
+    if installed.get("sklearn") and not (runner.args.quick and name == "W3"):
+        builders.append(lambda: peers.sklearn_train_cases(name, spec))
     cases = [case for build in builders for case in build()]
     cases += runner.compiled(f"{name} step",
                              lambda: peers.torch_train_cases(name, spec, compiled=True))
@@ -389,7 +382,8 @@ def target_lines(rows, memory, peak, threads):
     def verdict(ok):
         return "met" if ok else "MISSED"
 
-    gemm = [(r["workload"], 1 / r["ratio"]) for r in rows
+    # The numpy row's ratio is OpenBLAS time over pybp time: pybp's relative speed.
+    gemm = [(r["workload"], r["ratio"]) for r in rows
             if r["workload"].startswith("W6") and r["peer"] == "numpy"
             and r["threads"] == threads]
     if gemm:
@@ -468,12 +462,12 @@ def report(runner, args, head, memory, load_end):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="fewer repeats and shorter samples, no torch.compile "
-                             "(about 2 minutes)")
+                        help="fewer repeats, shorter samples, no torch.compile, "
+                             "no W3 matrix shapes and no scikit-learn on W3")
     parser.add_argument("--threads", default="1,2",
                         help="comma-separated thread counts (default 1,2)")
     parser.add_argument("--repeats", type=int, default=None,
-                        help="timed samples per case (default 5, --quick 2)")
+                        help="timed samples per case (default 4, --quick 2)")
     parser.add_argument("--out", default=None, help="also write the report to FILE")
     parser.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6,memory",
                         help="comma-separated subset of W1-W6 and memory")
@@ -489,12 +483,12 @@ def parse_args(argv=None):
     if not args.threads or min(args.threads) < 1:
         parser.error(f"--threads must list counts >= 1, got {args.threads}")
     if args.repeats is None:
-        args.repeats = 2 if args.quick else 5
+        args.repeats = 2 if args.quick else 4
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")
-    args.w3_repeats = 1 if args.quick else min(args.repeats, 3)
-    args.min_time = 0.03 if args.quick else 0.1
-    args.warmup = 0.05 if args.quick else 0.2
+    args.w3_repeats = 1 if args.quick else min(args.repeats, 2)
+    args.min_time = 0.02 if args.quick else 0.05
+    args.warmup = 0.03 if args.quick else 0.1
     args.pause = 0.02
     if args.quick:
         args.compile = False
@@ -519,18 +513,23 @@ def main(argv=None):
         runner.log(line)
     runner.log(TABLE_HEAD)
     wall = time.perf_counter()
-    if "W6" in args.workloads or "W3" in args.workloads:
-        run_gemm(runner, threads)
+    sections = [("W6", lambda: run_gemm(runner, threads))]
     for name in ("W1", "W2", "W3"):
+        repeats = args.w3_repeats if name == "W3" else args.repeats
+        sections.append((name, lambda name=name, repeats=repeats: run_training(
+            runner, name, threads, repeats)))
+    sections.append(("W4", lambda: run_inference(runner, threads, args.repeats)))
+    sections.append(("W5", lambda: run_digits(runner, threads, min(args.repeats, 3))))
+    memory = []
+    sections.append(("memory", lambda: memory.extend(run_memory(runner, min(threads)))))
+    spent = []
+    for name, run in sections:
         if name in args.workloads:
-            repeats = args.w3_repeats if name == "W3" else args.repeats
-            run_training(runner, name, threads, repeats)
-    if "W4" in args.workloads:
-        run_inference(runner, threads, args.repeats)
-    if "W5" in args.workloads:
-        run_digits(runner, threads, min(args.repeats, 3))
-    memory = run_memory(runner, min(threads)) if "memory" in args.workloads else []
-    runner.notes.append(f"the whole run took {time.perf_counter() - wall:.0f} s")
+            start = time.perf_counter()
+            run()
+            spent.append(f"{name} {time.perf_counter() - start:.0f} s")
+    runner.notes.append(f"the whole run took {time.perf_counter() - wall:.0f} s "
+                        f"({', '.join(spent)})")
     text = report(runner, args, head, memory, os.getloadavg())
     print(text)
     if args.out:

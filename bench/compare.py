@@ -171,8 +171,9 @@ class Runner:
         try:
             cases = build()
         except Exception as exc:  # noqa: BLE001 - any compiler failure skips the peer
+            message = " ".join(str(exc).split())[:160]
             self.notes.append(f"torch.compile failed for {what}: "
-                              f"{type(exc).__name__}: {str(exc)[:120]}")
+                              f"{type(exc).__name__}: {message}")
             cases = []
         self.compile_spent += time.perf_counter() - start
         return cases
@@ -418,7 +419,7 @@ def target_lines(rows, memory, peak, threads):
                          f"{verdict(row['median'] <= limit)}; model.predict "
                          f"{format_seconds(call['median'])} -> "
                          f"{verdict(call['median'] <= limit)}")
-    mine = [m for m in memory if m["peer"] == "pybp"]
+    mine = [m for m in memory if m["peer"] == "pybp" and m["threads"] == threads]
     if mine:
         m = mine[0]
         lines.append(f"- W1 epoch peak RSS <= 5 MiB above the loaded process: "
@@ -451,9 +452,9 @@ def report(runner, args, head, memory, load_end):
             out.append(f"| {m['peer']} | {m['peak_mib']:.1f} MiB | "
                        f"{m['growth_mib']:.2f} MiB | {m['base_mib']:.0f} MiB | "
                        f"{m['whole_peak_mib']:.0f} MiB |")
-    threads = max(args.threads)
-    out += ["", f"Targets ({threads} threads):", ""]
-    out += target_lines(runner.rows, memory, runner.peak, threads)
+    for threads in args.threads:
+        out += ["", f"Targets ({threads} thread{'s' if threads > 1 else ''}):", ""]
+        out += target_lines(runner.rows, memory, runner.peak, threads)
     if runner.notes:
         out += ["", "Notes:", ""] + [f"- {note}" for note in runner.notes]
     return "\n".join(out) + "\n"

@@ -11,9 +11,9 @@ thread count:
   runs on all threads, so it opens a parallel region);
 - the W2 and W1 training steps (plan calls);
 - numpy: a 512x512 float32 NumPy product alone, then each call's time in a
-  loop that alternates it with a W1 step. The product slower right after a
-  step than alone means pybp's waiting threads slow NumPy; the step slower
-  right after the product means OpenBLAS's threads slow pybp;
+  loop that alternates it with a W1 step. If the product is slower right
+  after a step than alone, pybp's waiting threads slow NumPy. If the step
+  is slower right after the product, OpenBLAS's threads slow pybp;
 - busy: the W1 step while one CPU-bound process competes for the cores,
   as on a shared machine.
 """

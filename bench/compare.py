@@ -221,6 +221,9 @@ def run_training(runner, name, threads_list, repeats):
     if installed.get("sklearn") and not (runner.args.quick and name == "W3"):
         builders.append(lambda: peers.sklearn_train_cases(name, spec))
     cases = [case for build in builders for case in build()]
+    if runner.args.quick and name == "W3":
+        # Keep W3's reference step only: each of its steps takes about 0.5 s.
+        cases = [c for c in cases if c.peer != "pybp" or c.reference]
     cases += runner.compiled(f"{name} step",
                              lambda: peers.torch_train_cases(name, spec, compiled=True))
     for threads in threads_list:
@@ -466,7 +469,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="fewer repeats, shorter samples, no torch.compile, "
-                             "no W3 matrix shapes and no scikit-learn on W3")
+                             "no W3 matrix shapes, and on W3 only pybp's plan "
+                             "step, NumPy and torch")
     parser.add_argument("--threads", default="1,2",
                         help="comma-separated thread counts (default 1,2)")
     parser.add_argument("--repeats", type=int, default=None,
@@ -527,7 +531,8 @@ def main(argv=None):
         sections.append((name, lambda name=name, repeats=repeats: run_training(
             runner, name, threads, repeats)))
     sections.append(("W4", lambda: run_inference(runner, threads, args.repeats)))
-    sections.append(("W5", lambda: run_digits(runner, threads, min(args.repeats, 3))))
+    digits_repeats = 1 if args.quick else min(args.repeats, 3)
+    sections.append(("W5", lambda: run_digits(runner, threads, digits_repeats)))
     memory = []
     sections.append(("memory", lambda: memory.extend(run_memory(runner, min(threads)))))
     spent = []

@@ -7,7 +7,7 @@ W1 samples (179 MiB of float32 features) and the model, then:
 - peak: the rise of the peak resident set size (VmHWM) over one epoch at
   batch 128, above the resident set size (VmRSS) with imports, data and
   model in place. The peak is reset first by writing 5 to
-  /proc/self/clear_refs (Linux 4.0 and later); where that fails, the rise
+  /proc/self/clear_refs (Linux 4.0 and later). Where that fails, the rise
   of ``resource.getrusage().ru_maxrss`` is used and named in the output.
 - growth: VmRSS after 1,000 more steps on one batch minus VmRSS after the
   first 100 of them.

@@ -377,10 +377,10 @@ def digits_runs(peers):
 def gemm_shapes():
     """Return [(label, m, k, n, transpose_a, transpose_b)] of W1-W3 and squares.
 
-    A dense layer of batch B and weights (n_in, n_out) multiplies
-    x @ w (B, n_in, n_out), x.T @ dz for the weight gradient (n_in, B, n_out)
-    and dz @ w.T for the input gradient (B, n_out, n_in), skipped on the
-    first layer.
+    A dense layer of batch B and weights (n_in, n_out) computes x @ w, of
+    shape (B, n_in, n_out), and x.T @ dz for the weight gradient
+    (n_in, B, n_out). All but the first layer also compute dz @ w.T for the
+    input gradient (B, n_out, n_in).
     """
     shapes = []
     for name, spec in WORKLOADS.items():

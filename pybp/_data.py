@@ -13,16 +13,28 @@ def _first_bad(mask):
     return int(row), int(col)
 
 
+# Rows checked for NaN at a time: bounds the temporary mask to a few MB.
+_FINITE_CHUNK_ELEMENTS = 1 << 20
+
+
 def check_finite(arr, name):
     """Raise NonFiniteError naming the row and column of the first NaN/Inf."""
-    if arr.dtype.kind != "f":
+    if arr.dtype.kind != "f" or arr.size == 0:
         return
-    finite = np.isfinite(arr)
-    if finite.all():
-        return
-    bad = ~finite.reshape(arr.shape[0], -1)
-    row, col = _first_bad(bad)
-    value = arr.reshape(arr.shape[0], -1)[row, col]
+    rows = arr.reshape(arr.shape[0], -1)
+    step = max(1, _FINITE_CHUNK_ELEMENTS // max(rows.shape[1], 1))
+    for start in range(0, rows.shape[0], step):
+        # sum is inf or nan exactly when a value is, unless finite values
+        # overflow; only then is the element-wise test needed.
+        chunk = rows[start:start + step]
+        if np.isfinite(np.sum(chunk, dtype=np.float64)) or np.isfinite(chunk).all():
+            continue
+        bad = ~np.isfinite(chunk)
+        row, col = _first_bad(bad)
+        _raise_nonfinite(name, chunk[row, col], start + row, col)
+
+
+def _raise_nonfinite(name, value, row, col):
     raise errors.NonFiniteError(
         f"{name} contains {value} at row {row}, column {col}; "
         "remove or impute non-finite values first")

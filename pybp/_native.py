@@ -12,7 +12,20 @@ import os
 import numpy as np
 
 from pybp import errors
-from pybp._pybp_c import ffi, lib
+
+# libgomp reads its wait policy once, when it loads with the extension below.
+# By default its idle threads spin for a long while after each parallel
+# region: that keeps the next region cheap (about 0.5 us) but slows whatever
+# the process runs next (NumPy's BLAS, measured 1.9x slower right after a
+# step) and stalls badly when other processes share the cores. A thousand
+# spins keeps a region at about 23 us on a quiet two-core machine while the
+# threads go to sleep soon after pybp returns; bench/threads.py measures all
+# three cases. A policy set by the user is left alone.
+# NOTE: this has no effect if the process loaded libgomp before pybp.
+if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
+    os.environ["GOMP_SPINCOUNT"] = "1000"
+
+from pybp._pybp_c import ffi, lib  # noqa: E402
 
 __all__ = ["ffi", "lib"]
 
@@ -142,6 +155,8 @@ def config():
         "num_threads": get_num_threads(),
         "openmp": bool(lib.pybp_has_openmp()),
         "build_flags": ffi.string(lib.pybp_build_flags()).decode(),
+        "gomp_spincount": os.environ.get("GOMP_SPINCOUNT"),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
     }
 
 

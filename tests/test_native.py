@@ -58,3 +58,26 @@ def test_omp_num_threads_sets_default(run_python):
     run = run_python(["-c", code], env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "1"
+
+
+def test_gomp_spincount_defaults_to_short_spin(run_python):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    code = "import pybp; print(pybp.config()['gomp_spincount'])"
+    run = run_python(["-c", code], env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "1000"
+
+
+@pytest.mark.parametrize("name, value", [("GOMP_SPINCOUNT", "5"),
+                                         ("OMP_WAIT_POLICY", "passive")])
+def test_user_wait_policy_is_kept(run_python, name, value):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    env[name] = value
+    code = "import pybp; c = pybp.config(); print(c['gomp_spincount'], c['omp_wait_policy'])"
+    run = run_python(["-c", code], env=env)
+    assert run.returncode == 0, run.stderr
+    spincount, policy = run.stdout.split()
+    assert (spincount if name == "GOMP_SPINCOUNT" else policy) == value
+    assert (policy if name == "GOMP_SPINCOUNT" else spincount) == "None"

@@ -1,7 +1,6 @@
 """Matrix multiply: pybp_gemm_* against a NumPy float64 reference."""
 
 import itertools
-import subprocess
 import sys
 
 import numpy as np
@@ -324,9 +323,8 @@ print("ok")
 """
 
 
-def test_gemm_reads_nothing_past_the_operands():
+def test_gemm_reads_nothing_past_the_operands(run_python):
     """Every operand ends at an inaccessible page: a read past it crashes."""
-    run = subprocess.run([sys.executable, "-c", GUARD_PAGE_SCRIPT],
-                         capture_output=True, text=True, timeout=300)
+    run = run_python(["-c", GUARD_PAGE_SCRIPT], timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "ok"

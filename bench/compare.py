@@ -39,7 +39,6 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
 
 benchenv.ensure_pybp_importable()
 import pybp  # noqa: E402

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from numpy_mlp import NumpyMLP, softmax
+from numpy_mlp import NumpyMLP
 
 WORKLOADS = {
     "W1": dict(sizes=(784, 256, 128, 10), activation="relu", loss="ce",

@@ -5,7 +5,6 @@ arrays before it passes pointers to C, and turns a C status code into a
 :class:`pybp.PybpError`. cffi releases the GIL for the length of each call.
 """
 
-import numbers
 import math
 import os
 

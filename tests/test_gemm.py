@@ -1,7 +1,6 @@
 """Matrix multiply: pybp_gemm_* against a NumPy float64 reference."""
 
 import itertools
-import sys
 
 import numpy as np
 import pytest

@@ -577,6 +577,14 @@ class Sequential:
 
         An unbuilt model is built for x's features first, as Keras does.
         """
+        plan = self._predict_plan
+        # Fast path for the common small call: an array that needs no
+        # conversion, so only the NaN check remains before the C call.
+        if (plan is not None and batch_size is None and type(x) is np.ndarray
+                and x.dtype == self.dtype and x.ndim == 2 and x.shape[0] > 0
+                and x.shape[1] == plan.n_in and x.flags.c_contiguous):
+            _data.check_finite(x, "x")
+            return plan.predict(x, np.empty((x.shape[0], plan.n_out), self.dtype))
         x = _data.as_features(x, self.dtype, self.input_dim)
         self.build(x.shape[1])
         return self._forward(x, batch_size, logits=False)

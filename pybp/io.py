@@ -84,11 +84,16 @@ def save_model(model, path):
     except TypeError as exc:
         raise errors.InvalidArgumentError(
             f"model metadata must hold JSON values or numpy arrays: {exc}") from None
+    _write_npz_atomic(path, text, arrays)
+
+
+def _write_npz_atomic(path, config_text, arrays):
+    """Write an uncompressed .npz with a JSON config; rename it into place."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".pybp-", suffix=".npz.tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, __config__=np.array(text), **arrays)
+            np.savez(f, __config__=np.array(config_text), **arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -98,6 +103,68 @@ def save_model(model, path):
         except OSError:
             pass
         raise
+
+
+WEIGHTS_FORMAT = "pybp-weights"
+
+
+def _layer_arrays(model):
+    """Return {name: array} of the model's kernels and biases."""
+    return {key: arr for key, arr in _model_arrays(model).items()
+            if key.startswith("layer")}
+
+
+def save_weights(model, path):
+    """Write only the weights of a built model to an .npz file, atomically."""
+    path = os.fspath(path)
+    if not model.built:
+        raise errors.NotFittedError("the model has no weights yet: call fit or build")
+    if os.path.isdir(path):
+        raise errors.ModelFileError(f"cannot save weights to {path!r}: it is a folder")
+    config = {"format": WEIGHTS_FORMAT, "version": VERSION,
+              "input_dim": model.input_dim, "dtype": model.dtype.name}
+    _write_npz_atomic(path, json.dumps(config), _layer_arrays(model))
+
+
+def load_weights(model, path):
+    """Copy the weights in a file written by save_weights into model."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise errors.ModelFileError(f"{path!r} is a folder, not a weights file")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"weights file not found: {path!r}")
+    sizes = _member_sizes(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            try:
+                config = json.loads(str(data["__config__"][()]))
+            except (ValueError, KeyError) as exc:
+                raise errors.ModelFileError(
+                    f"{path!r}: unreadable weights config ({exc})") from None
+            if not isinstance(config, dict) or config.get("format") not in (
+                    WEIGHTS_FORMAT, FORMAT):
+                raise errors.ModelFileError(f"{path!r} is not a pybp weights file")
+            input_dim = _data.check_positive_int("input_dim", config.get("input_dim"))
+            if model.input_dim not in (None, input_dim):
+                raise errors.ShapeError(
+                    f"{path!r} holds weights for {input_dim} inputs but the model "
+                    f"takes {model.input_dim}")
+            expected = {key: value for key, value in
+                        _expected_arrays(model, input_dim).items()
+                        if key.startswith("layer")}
+            stored_dtype = np.dtype(config.get("dtype", model.dtype.name))
+            expected = {key: (shape, stored_dtype)
+                        for key, (shape, _) in expected.items()}
+            _check_member_sizes(sizes, expected, path)
+            model.build(input_dim)
+            weights = [_load_array(data, key, shape, dtype, path)
+                       for key, (shape, dtype) in expected.items()]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, errors.PybpError):
+            raise
+        raise errors.ModelFileError(f"{path!r}: cannot read the weights ({exc})") \
+            from None
+    model.set_weights(weights)
 
 
 def _member_sizes(path):

@@ -715,3 +715,15 @@ class Sequential:
         from pybp import io
 
         io.save_model(self, path)
+
+    def save_weights(self, path):
+        """Write only the weights to an .npz file (no config, no optimizer)."""
+        from pybp import io
+
+        io.save_weights(self, path)
+
+    def load_weights(self, path):
+        """Copy weights saved by save_weights (or save) into this model."""
+        from pybp import io
+
+        io.load_weights(self, path)

@@ -522,3 +522,43 @@ def test_class_weight_equals_matching_sample_weight():
         results.append(model.get_weights())
     for a, b in zip(*results):
         assert np.array_equal(a, b)
+
+
+def test_save_weights_round_trip(tmp_path):
+    x, y = make_regression(n=30, d=3, k=2)
+    model = Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)], seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save_weights(tmp_path / "w.npz")
+    other = Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)], seed=9)
+    other.load_weights(tmp_path / "w.npz")
+    np.testing.assert_array_equal(other.predict(x), model.predict(x))
+    # A full model file carries the same weights.
+    model.save(tmp_path / "m.npz")
+    third = Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)], seed=5)
+    third.load_weights(tmp_path / "m.npz")
+    np.testing.assert_array_equal(third.predict(x), model.predict(x))
+
+
+def test_load_weights_rejects_other_shapes(tmp_path):
+    model = Sequential([layers.Dense(4), layers.Dense(2)], seed=0)
+    model.build(3)
+    model.save_weights(tmp_path / "w.npz")
+    wider = Sequential([layers.Dense(5), layers.Dense(2)], seed=0)
+    with pytest.raises(errors.ModelFileError, match="layer0.kernel"):
+        wider.load_weights(tmp_path / "w.npz")
+    other_inputs = Sequential([layers.Dense(4), layers.Dense(2)], seed=0)
+    other_inputs.build(7)
+    with pytest.raises(errors.ShapeError, match="3 inputs"):
+        other_inputs.load_weights(tmp_path / "w.npz")
+
+
+def test_model_checkpoint_weights_only(tmp_path):
+    x, y = make_regression(n=30, d=3)
+    model = Sequential([layers.Dense(2), layers.Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    path = tmp_path / "w{epoch:02d}.npz"
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        callbacks.ModelCheckpoint(str(path), monitor="loss", save_weights_only=True)])
+    assert (tmp_path / "w01.npz").exists()
+    assert (tmp_path / "w02.npz").exists()

@@ -293,6 +293,10 @@ struct pybp_layer {
     /* Workspace, each max_batch x n_out; z, mask and dropped may be NULL
      * when the activation needs no pre-activation and dropout is 0. */
     void *z, *y, *dy, *mask, *dropped;
+    /* Kept by the training steps of one call for their own use (callers
+     * need not set them): bounds on the magnitudes of w and its two state
+     * arrays, then of b and its state. */
+    double w_bound[3], b_bound[3];
 };
 
 /*

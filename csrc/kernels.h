@@ -69,7 +69,6 @@ struct pybp_opt_consts {
     double eps;
     double decay;               /* AdamW: 1 - lr * weight_decay */
     int nesterov;
-    int decays;                 /* AdamW: weight_decay > 0 */
     int has_momentum;           /* RMSprop: momentum > 0 */
     double flops;               /* per parameter, for pybp_threads_for */
 };

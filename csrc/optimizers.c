@@ -61,7 +61,6 @@ int pybp_opt_consts_init(struct pybp_opt_consts *k, int kind, double lr,
     k->eps = eps;
     k->decay = 1 - lr * weight_decay;
     k->nesterov = nesterov;
-    k->decays = weight_decay > 0;
     k->has_momentum = momentum > 0;
     k->flops = kind == PYBP_OPT_SGD && !has_s0 ? 2 : flops[kind];
     /* The bias corrections of Adam fold into one step size, in double. */

@@ -32,10 +32,13 @@ void pybp_bias_activation_f64(int act, double alpha, int64_t rows,
 
 #if defined(__x86_64__) || defined(__i386__)
 #define PYBP_X86 1
-/* Float tanh and sigmoid of n elements with AVX2 and FMA; y may equal x.
- * Callers check that the selected instruction set has them. */
+/* Float tanh and sigmoid of n elements with AVX2 and FMA, or AVX-512;
+ * y may equal x. Callers check that the selected instruction set has
+ * them. */
 void pybp_tanh_avx2_f32(int64_t n, const float *x, float *y);
 void pybp_sigmoid_avx2_f32(int64_t n, const float *x, float *y);
+void pybp_tanh_avx512_f32(int64_t n, const float *x, float *y);
+void pybp_sigmoid_avx512_f32(int64_t n, const float *x, float *y);
 #else
 #define PYBP_X86 0
 #endif

@@ -294,9 +294,9 @@ struct pybp_layer {
      * when the activation needs no pre-activation and dropout is 0. */
     void *z, *y, *dy, *mask, *dropped;
     /* Kept by the training steps of one call for their own use (callers
-     * need not set them): bounds on the magnitudes of w and its two state
-     * arrays, then of b and its state. */
-    double w_bound[3], b_bound[3];
+     * need not set them): bounds on the magnitudes of w, its two state
+     * arrays and its gradient, then the same for b. */
+    double w_bound[4], b_bound[4];
 };
 
 /*

@@ -32,10 +32,13 @@ void pybp_bias_activation_f64(int act, double alpha, int64_t rows,
 
 #if defined(__x86_64__) || defined(__i386__)
 #define PYBP_X86 1
-/* Float tanh and sigmoid of n elements with AVX2 and FMA; y may equal x.
- * Callers check that the selected instruction set has them. */
+/* Float tanh and sigmoid of n elements with AVX2 and FMA, or AVX-512;
+ * y may equal x. Callers check that the selected instruction set has
+ * them. */
 void pybp_tanh_avx2_f32(int64_t n, const float *x, float *y);
 void pybp_sigmoid_avx2_f32(int64_t n, const float *x, float *y);
+void pybp_tanh_avx512_f32(int64_t n, const float *x, float *y);
+void pybp_sigmoid_avx512_f32(int64_t n, const float *x, float *y);
 #else
 #define PYBP_X86 0
 #endif
@@ -55,35 +58,95 @@ static inline int pybp_row_parts(int64_t rows, double flops)
     return parts;
 }
 
-/*
- * Return 1 if the optimizer update of the same name, given the same
- * arguments, would leave every parameter and state value finite, else 0.
- * They write nothing and assume valid arguments; a training step runs
- * them on every array before it updates any.
- */
-int pybp_sgd_finite_f32(int64_t n, const float *w, const float *g,
-                        const float *velocity, double lr, double momentum,
-                        int nesterov);
-int pybp_adam_finite_f32(int64_t n, const float *w, const float *g,
-                         const float *m, const float *v, double lr,
-                         double beta1, double beta2, double eps,
-                         int64_t step, double weight_decay);
-int pybp_rmsprop_finite_f32(int64_t n, const float *w, const float *g,
-                            const float *s, const float *mom, double lr,
-                            double rho, double momentum, double eps);
-int pybp_adagrad_finite_f32(int64_t n, const float *w, const float *g,
-                            const float *acc, double lr, double eps);
-int pybp_sgd_finite_f64(int64_t n, const double *w, const double *g,
-                        const double *velocity, double lr, double momentum,
-                        int nesterov);
-int pybp_adam_finite_f64(int64_t n, const double *w, const double *g,
-                         const double *m, const double *v, double lr,
-                         double beta1, double beta2, double eps,
-                         int64_t step, double weight_decay);
-int pybp_rmsprop_finite_f64(int64_t n, const double *w, const double *g,
-                            const double *s, const double *mom, double lr,
-                            double rho, double momentum, double eps);
-int pybp_adagrad_finite_f64(int64_t n, const double *w, const double *g,
-                            const double *acc, double lr, double eps);
+/* Columns per block of the bias gradient: one block of double sums stays
+ * in registers and L1 while the rows stream past. */
+#define DB_BLOCK 64
+
+/* The constants of an optimizer update, in double; the kernels round them
+ * to the parameter type. */
+struct pybp_opt_consts {
+    double rate;                /* step size; Adam's holds its corrections */
+    double momentum;            /* SGD and RMSprop momentum */
+    double b1, b2;              /* Adam's beta1 and beta2 */
+    double rho;                 /* RMSprop's decay */
+    double eps;
+    double decay;               /* AdamW: 1 - lr * weight_decay */
+    int nesterov;
+    int has_momentum;           /* RMSprop: momentum > 0 */
+    double flops;               /* per parameter, for pybp_threads_for */
+};
+
+/* Fill k for an update of the given kind (a pybp_optimizer) at update
+ * number step, with state s0 present or not (SGD's velocity). Return
+ * PYBP_ERR_INVALID for an unknown kind or a hyperparameter out of the
+ * range pybp.h gives, else PYBP_OK. */
+int pybp_opt_consts_init(struct pybp_opt_consts *k, int kind, double lr,
+                         double momentum, int nesterov, double beta1,
+                         double beta2, double rho, double eps, int64_t step,
+                         double weight_decay, int has_s0);
+
+/* Run the update of the given kind over n parameters, on threads that
+ * split them in even parts. */
+void pybp_update_run_f32(int kind, const struct pybp_opt_consts *k,
+                         int64_t n, float *w, const float *g, float *s0,
+                         float *s1);
+void pybp_update_run_f64(int kind, const struct pybp_opt_consts *k,
+                         int64_t n, double *w, const double *g, double *s0,
+                         double *s1);
+
+/* The element-wise passes of elementwise.inc, once per instruction set. */
+#define PYBP_TEMPLATE "elementwise_decl.inc"
+#define PYBP_DECLARE_ONLY
+#define PYBP_VARIANT _generic
+#include "instantiate.inc"
+#undef PYBP_VARIANT
+#if PYBP_X86
+#define PYBP_VARIANT _avx2
+#include "instantiate.inc"
+#undef PYBP_VARIANT
+#define PYBP_VARIANT _avx512
+#include "instantiate.inc"
+#undef PYBP_VARIANT
+#endif
+#undef PYBP_DECLARE_ONLY
+#undef PYBP_TEMPLATE
+
+/* The variant of pass `name` for the selected instruction set, in a
+ * template where FN names the type. */
+#if PYBP_X86
+#define PYBP_ISA_FN(name)                                                   \
+    (pybp_isa == PYBP_ISA_AVX512 ? FN(name##_avx512)                        \
+     : pybp_isa == PYBP_ISA_AVX2 ? FN(name##_avx2)                          \
+                                 : FN(name##_generic))
+#else
+#define PYBP_ISA_FN(name) FN(name##_generic)
+#endif
+
+/* Run the statement given last for each `part` in [0, parts), on parts
+ * threads; a single part runs on the calling thread without entering a
+ * parallel region, which costs more than a small pass. */
+#ifdef _OPENMP
+#define PYBP_FOR_PARTS(parts, ...)                                          \
+    do {                                                                    \
+        const int parts_ = (parts);                                         \
+        if (parts_ <= 1) {                                                  \
+            const int part = 0;                                             \
+            __VA_ARGS__;                                                    \
+        } else {                                                            \
+            _Pragma("omp parallel for num_threads(parts_) schedule(static)")\
+            for (int part = 0; part < parts_; part++) {                     \
+                __VA_ARGS__;                                                \
+            }                                                               \
+        }                                                                   \
+    } while (0)
+#else
+#define PYBP_FOR_PARTS(parts, ...)                                          \
+    do {                                                                    \
+        const int parts_ = (parts);                                         \
+        for (int part = 0; part < parts_; part++) {                         \
+            __VA_ARGS__;                                                    \
+        }                                                                   \
+    } while (0)
+#endif
 
 #endif

@@ -2,6 +2,7 @@
  * network.c - a whole training step, an epoch of steps, and inference over
  * a network plan (struct pybp_net in pybp.h), for float and double.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -29,6 +30,22 @@ static inline uint64_t net_stream_key(uint64_t seed, int64_t step, int layer)
 static inline double net_uniform(uint64_t key, uint64_t i)
 {
     return (double)(net_mix64(key ^ net_mix64(i)) >> 11) * 0x1.0p-53;
+}
+
+/* Return 1 if the optimizer of the plan has the state arrays it needs. */
+static int net_state_ok(const struct pybp_net *net, const void *s0,
+                        const void *s1)
+{
+    switch (net->optimizer) {
+    case PYBP_OPT_SGD:
+        return s0 != NULL || net->momentum == 0;
+    case PYBP_OPT_ADAM:
+        return s0 != NULL && s1 != NULL;
+    case PYBP_OPT_RMSPROP:
+        return s0 != NULL && (s1 != NULL || net->momentum == 0);
+    default:
+        return s0 != NULL;
+    }
 }
 
 /* Check the parts of a plan every call relies on. */
@@ -62,8 +79,26 @@ static int net_check(const struct pybp_net *net, int64_t batch, int training)
         if ((L->activation == PYBP_ACT_GELU ||
              L->activation == PYBP_ACT_GELU_TANH) && L->z == NULL)
             return PYBP_ERR_INVALID;
+        if (!net_state_ok(net, L->w_state0, L->w_state1) ||
+            (L->b != NULL && !net_state_ok(net, L->b_state0, L->b_state1)))
+            return PYBP_ERR_INVALID;
     }
     return PYBP_OK;
+}
+
+/* Return 1 if the constraint can make a weight larger in magnitude. */
+static int net_constraint_grows(int kind)
+{
+    return kind == PYBP_CON_UNIT_NORM || kind == PYBP_CON_MIN_MAX_NORM;
+}
+
+/* Mark every bound of the plan unknown: between calls, the caller may
+ * have changed any parameter or state. */
+static void net_forget_bounds(struct pybp_net *net)
+{
+    for (int l = 0; l < net->n_layers; l++)
+        for (int i = 0; i < 3; i++)
+            net->layers[l].w_bound[i] = net->layers[l].b_bound[i] = NAN;
 }
 
 #define PYBP_TEMPLATE "network.inc"
@@ -80,6 +115,7 @@ int pybp_net_train_step(struct pybp_net *net, int64_t batch, int64_t n_rows,
     if (x == NULL || target == NULL || loss == NULL || penalty == NULL ||
         (index == NULL && batch > n_rows))
         return PYBP_ERR_INVALID;
+    net_forget_bounds(net);
     if (net->dtype == PYBP_FLOAT32)
         return pybp_net_train_step_f32(net, batch, n_rows, x, target,
                                        sample_weight, index, loss, penalty);
@@ -99,6 +135,7 @@ int pybp_net_train_epoch(struct pybp_net *net, int64_t n_rows,
     int rc = net_check(net, PYBP_MIN(batch_size, n_order), 1);
     if (rc != PYBP_OK)
         return rc;
+    net_forget_bounds(net);
     if (net->dtype == PYBP_FLOAT32)
         return pybp_net_train_epoch_f32(net, n_rows, n_order, batch_size, x,
                                         target,

@@ -293,6 +293,10 @@ struct pybp_layer {
     /* Workspace, each max_batch x n_out; z, mask and dropped may be NULL
      * when the activation needs no pre-activation and dropout is 0. */
     void *z, *y, *dy, *mask, *dropped;
+    /* Kept by the training steps of one call for their own use (callers
+     * need not set them): bounds on the magnitudes of w, its two state
+     * arrays and its gradient, then the same for b. */
+    double w_bound[4], b_bound[4];
 };
 
 /*

@@ -128,43 +128,52 @@ def save_weights(model, path):
 
 def load_weights(model, path):
     """Copy the weights in a file written by save_weights into model."""
+    model.set_weights(_read_npz(path, "weights", _weights_from, model))
+
+
+def _weights_from(data, path, sizes, model):
+    try:
+        config = json.loads(str(data["__config__"][()]))
+    except (ValueError, KeyError) as exc:
+        raise errors.ModelFileError(
+            f"{path!r}: unreadable weights config ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") not in (
+            WEIGHTS_FORMAT, FORMAT):
+        raise errors.ModelFileError(f"{path!r} is not a pybp weights file")
+    input_dim = _data.check_positive_int("input_dim", config.get("input_dim"))
+    if model.input_dim not in (None, input_dim):
+        raise errors.ShapeError(
+            f"{path!r} holds weights for {input_dim} inputs but the model "
+            f"takes {model.input_dim}")
+    stored_dtype = np.dtype(config.get("dtype", model.dtype.name))
+    expected = {key: (shape, stored_dtype) for key, (shape, _) in
+                _expected_arrays(model, input_dim).items() if key.startswith("layer")}
+    _check_member_sizes(sizes, expected, path)
+    model.build(input_dim)
+    return [_load_array(data, key, shape, dtype, path)
+            for key, (shape, dtype) in expected.items()]
+
+
+def _read_npz(path, kind, reader, *args):
+    """Open an .npz written by pybp and return reader(data, path, sizes, *args).
+
+    kind ("model" or "weights") names the file in messages. Member sizes are
+    checked before anything is read, and pickles are never loaded.
+    """
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise errors.ModelFileError(f"{path!r} is a folder, not a weights file")
+        raise errors.ModelFileError(f"{path!r} is a folder, not a {kind} file")
     if not os.path.exists(path):
-        raise FileNotFoundError(f"weights file not found: {path!r}")
+        raise FileNotFoundError(f"{kind} file not found: {path!r}")
     sizes = _member_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as data:
-            try:
-                config = json.loads(str(data["__config__"][()]))
-            except (ValueError, KeyError) as exc:
-                raise errors.ModelFileError(
-                    f"{path!r}: unreadable weights config ({exc})") from None
-            if not isinstance(config, dict) or config.get("format") not in (
-                    WEIGHTS_FORMAT, FORMAT):
-                raise errors.ModelFileError(f"{path!r} is not a pybp weights file")
-            input_dim = _data.check_positive_int("input_dim", config.get("input_dim"))
-            if model.input_dim not in (None, input_dim):
-                raise errors.ShapeError(
-                    f"{path!r} holds weights for {input_dim} inputs but the model "
-                    f"takes {model.input_dim}")
-            expected = {key: value for key, value in
-                        _expected_arrays(model, input_dim).items()
-                        if key.startswith("layer")}
-            stored_dtype = np.dtype(config.get("dtype", model.dtype.name))
-            expected = {key: (shape, stored_dtype)
-                        for key, (shape, _) in expected.items()}
-            _check_member_sizes(sizes, expected, path)
-            model.build(input_dim)
-            weights = [_load_array(data, key, shape, dtype, path)
-                       for key, (shape, dtype) in expected.items()]
+            return reader(data, path, sizes, *args)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         if isinstance(exc, errors.PybpError):
             raise
-        raise errors.ModelFileError(f"{path!r}: cannot read the weights ({exc})") \
+        raise errors.ModelFileError(f"{path!r}: cannot read the {kind} file ({exc})") \
             from None
-    model.set_weights(weights)
 
 
 def _member_sizes(path):
@@ -259,20 +268,7 @@ def load_model(path):
     """Read a model written by ``Sequential.save``; training can resume exactly."""
     from pybp.models import Sequential
 
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise errors.ModelFileError(f"{path!r} is a folder, not a model file")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"model file not found: {path!r}")
-    sizes = _member_sizes(path)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return _load_from(data, path, Sequential, sizes)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        if isinstance(exc, errors.PybpError):
-            raise
-        raise errors.ModelFileError(f"{path!r}: cannot read the model file ({exc})") \
-            from None
+    return _read_npz(path, "model", _load_from, Sequential)
 
 
 def _model_from_config(config, model_cls):
@@ -287,7 +283,7 @@ def _model_from_config(config, model_cls):
     return model
 
 
-def _load_from(data, path, model_cls, sizes):
+def _load_from(data, path, sizes, model_cls):
     config = _read_config(data, path)
     try:
         model = _model_from_config(config, model_cls)

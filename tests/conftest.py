@@ -7,6 +7,7 @@ import sys
 import pytest
 
 import pybp
+from pybp import _native, errors
 
 # The folder that holds the pybp package these tests imported: site-packages
 # for an installed copy, the repository for an in-place build.
@@ -29,3 +30,27 @@ def run_python():
                               capture_output=True, text=True, timeout=timeout)
 
     return run
+
+
+@pytest.fixture(params=_native.supported_isas())
+def isa(request):
+    """Run a test once with the kernels of each instruction set the CPU has."""
+    before = _native.get_isa()
+    _native.set_isa(request.param)
+    yield request.param
+    _native.set_isa(before)
+
+
+@pytest.fixture
+def assert_rejected():
+    """Check that call() raises error, a PybpError whose message has words."""
+
+    def check(call, error, words, kinds=(ValueError, TypeError)):
+        with pytest.raises(error) as info:
+            call()
+        assert isinstance(info.value, errors.PybpError)
+        assert isinstance(info.value, kinds)
+        for word in words:
+            assert word in str(info.value)
+
+    return check

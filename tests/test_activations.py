@@ -146,15 +146,6 @@ def test_threads_give_same_bits(name, shape):
     np.testing.assert_array_equal(results[0][1], results[1][1])
 
 
-@pytest.fixture(params=_native.supported_isas())
-def isa(request):
-    """Run a test once with the kernels of each instruction set the CPU has."""
-    before = _native.get_isa()
-    _native.set_isa(request.param)
-    yield request.param
-    _native.set_isa(before)
-
-
 @pytest.mark.parametrize("name", ["tanh", "sigmoid"])
 def test_float32_accuracy_on_every_isa(name, isa):
     sweep = np.linspace(-20, 20, 400_001)

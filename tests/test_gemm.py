@@ -34,14 +34,6 @@ SHAPES = [
 ]
 
 
-@pytest.fixture(params=_native.supported_isas())
-def isa(request):
-    before = _native.get_isa()
-    _native.set_isa(request.param)
-    yield request.param
-    _native.set_isa(before)
-
-
 @pytest.fixture
 def num_threads():
     """Restore the thread count after a test that changes it."""

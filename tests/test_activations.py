@@ -5,7 +5,7 @@ import numpy_reference as ref
 import pytest
 
 import pybp
-from pybp import _native, ops
+from pybp import ops
 
 SHAPES = [(1, 1), (1, 7), (13, 1), (5, 17), (31, 3), (2, 3, 5)]
 DTYPES = [np.float32, np.float64]

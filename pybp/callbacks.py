@@ -235,8 +235,10 @@ class EarlyStopping(Callback):
     """
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+                 baseline=None, restore_best_weights=False, start_from_epoch=0,
+                 verbose=0):
         super().__init__()
+        self.verbose = check_int("verbose", verbose, low=0, high=2)
         self.monitor = monitor
         self.min_delta = abs(check_real("min_delta", min_delta))
         self.patience = check_int("patience", patience, low=0)
@@ -275,13 +277,16 @@ class EarlyStopping(Callback):
             self.model.stop_training = True
             if self.restore_best_weights and self.best_weights is not None:
                 self.model.set_weights(self.best_weights)
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: early stopping; best {self.monitor} "
+                      f"{self.best:.6g} at epoch {self.best_epoch + 1}")
 
     def get_config(self):
         return {"monitor": self.monitor, "min_delta": self.min_delta,
                 "patience": self.patience, "mode": self.mode,
                 "baseline": self.baseline,
                 "restore_best_weights": self.restore_best_weights,
-                "start_from_epoch": self.start_from_epoch}
+                "start_from_epoch": self.start_from_epoch, "verbose": self.verbose}
 
 
 class ModelCheckpoint(Callback):
@@ -306,8 +311,9 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto",
-                 save_weights_only=False):
+                 save_weights_only=False, verbose=0):
         super().__init__()
+        self.verbose = check_int("verbose", verbose, low=0, high=2)
         self.filepath = os.fspath(filepath)
         self.monitor = monitor
         self.save_best_only = bool(save_best_only)
@@ -341,11 +347,13 @@ class ModelCheckpoint(Callback):
         else:
             self.model.save(path)
         self.saved_paths.append(path)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved the model to {path}")
 
     def get_config(self):
         return {"filepath": self.filepath, "monitor": self.monitor,
                 "save_best_only": self.save_best_only, "mode": self.mode,
-                "save_weights_only": self.save_weights_only}
+                "save_weights_only": self.save_weights_only, "verbose": self.verbose}
 
 
 def _float_learning_rate(model):
@@ -403,8 +411,9 @@ class ReduceLROnPlateau(Callback):
     """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, verbose=0):
         super().__init__()
+        self.verbose = check_int("verbose", verbose, low=0, high=2)
         self.monitor = monitor
         self.factor = check_real("factor", factor, low=0, high=1, low_open=True,
                                  high_open=True)
@@ -442,12 +451,15 @@ class ReduceLROnPlateau(Callback):
             self.model.optimizer.learning_rate = max(lr * self.factor, self.min_lr)
             self.cooldown_counter = self.cooldown
             self.wait = 0
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: ReduceLROnPlateau set the learning rate "
+                      f"to {self.model.optimizer.learning_rate:.6g}")
 
     def get_config(self):
         return {"monitor": self.monitor, "factor": self.factor,
                 "patience": self.patience, "mode": self.mode,
                 "min_delta": self.min_delta, "cooldown": self.cooldown,
-                "min_lr": self.min_lr}
+                "min_lr": self.min_lr, "verbose": self.verbose}
 
 
 class TerminateOnNaN(Callback):

@@ -38,8 +38,12 @@ class ISAError(PybpError, RuntimeError):
     """The CPU lacks the requested instruction set."""
 
 
-class NotFittedError(PybpError, RuntimeError):
-    """The model must be built or compiled before this call."""
+class NotFittedError(PybpError, ValueError, AttributeError):
+    """The model must be built or compiled before this call.
+
+    Like scikit-learn's error of the same name, it is also a ValueError and
+    an AttributeError.
+    """
 
 
 class DivergenceError(PybpError, FloatingPointError):

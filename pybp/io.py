@@ -87,15 +87,27 @@ def save_model(model, path):
     _write_npz_atomic(path, text, arrays)
 
 
+def _current_umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_npz_atomic(path, config_text, arrays):
     """Write an uncompressed .npz with a JSON config; rename it into place."""
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"cannot save to {path!r}: the folder {folder!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".pybp-", suffix=".npz.tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, __config__=np.array(config_text), **arrays)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp creates the file readable by its owner only; give it the
+        # permissions a plain open() would.
+        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except BaseException:
         try:

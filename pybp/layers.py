@@ -65,9 +65,15 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, name=None):
+                 kernel_constraint=None, bias_constraint=None, name=None,
+                 input_dim=None, input_shape=None):
         super().__init__(name)
         self.units = _check_positive_int("units", units)
+        # Keras 2 lets the first layer declare the input size.
+        if input_shape is not None:
+            input_dim = Input(input_shape).shape[0]
+        self.declared_input_dim = (None if input_dim is None
+                                   else _check_positive_int("input_dim", input_dim))
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -125,6 +131,7 @@ class Dense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "input_dim": self.declared_input_dim,
         }
 
 

@@ -189,6 +189,21 @@ class Sequential:
         for layer in layers or ():
             self.add(layer)
 
+    # ---- pickling ----
+
+    def __getstate__(self):
+        # Plans hold cffi pointers and the lock cannot be pickled; both are
+        # rebuilt on demand, so a copy or an unpickled model trains on.
+        state = dict(self.__dict__)
+        state["_train_plan"] = None
+        state["_predict_plan"] = None
+        del state["_fit_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._fit_lock = threading.Lock()
+
     # ---- structure ----
 
     def add(self, layer):
@@ -224,7 +239,8 @@ class Sequential:
             return self.dense_layers[0].input_dim
         if self.layers and isinstance(self.layers[0], Input):
             return self.layers[0].shape[0]
-        return None
+        first = self.layers[0] if self.layers else None
+        return getattr(first, "declared_input_dim", None)
 
     @property
     def output_dim(self):
@@ -232,9 +248,22 @@ class Sequential:
         return dense[-1].units if dense else None
 
     def build(self, input_dim=None):
-        """Create the weights for input_dim features."""
+        """Create the weights for input_dim features.
+
+        input_dim may also be a Keras input shape, ``(None, features)`` or
+        ``(features,)``.
+        """
         if self.built:
             return
+        if isinstance(input_dim, (tuple, list)):
+            shape = tuple(input_dim)
+            if shape[:1] == (None,):
+                shape = shape[1:]
+            if len(shape) != 1:
+                raise errors.ShapeError(
+                    f"input shape must be (None, features) or (features,), got "
+                    f"{tuple(input_dim)}")
+            input_dim = shape[0]
         if input_dim is None:
             input_dim = self.input_dim
         if input_dim is None:
@@ -276,6 +305,11 @@ class Sequential:
     def _check_output_matches_loss(self):
         last = self.dense_layers[-1].activation.name
         expected = self.loss.expects_activation
+        if self.loss.code == lib.PYBP_LOSS_CCE_LOGITS and self.output_dim == 1:
+            raise errors.InvalidArgumentError(
+                f"loss {self.loss.name!r} needs at least 2 output units, got 1: "
+                "a softmax over one unit is always 1. Use Dense(1, "
+                "activation='sigmoid') with 'binary_crossentropy' for two classes")
         if expected is None:
             return
         linear = ("linear",)
@@ -464,6 +498,8 @@ class Sequential:
         # History and the progress bar go last so they see the keys that
         # other callbacks add to the logs.
         self.history = callbacks_module.History()
+        if isinstance(callbacks, callbacks_module.Callback):
+            callbacks = [callbacks]
         cb_list = list(callbacks or ())
         cb_list.append(self.history)
         if verbose:
@@ -666,7 +702,19 @@ class Sequential:
             np.copyto(dst, np.asarray(src), casting="same_kind")
 
     def count_params(self):
-        return int(sum(layer.count_params() for layer in self.dense_layers))
+        """Return the number of weights, computed from the input size if unbuilt."""
+        if self.built:
+            return int(sum(layer.count_params() for layer in self.dense_layers))
+        n = self.input_dim
+        if n is None:
+            raise errors.NotFittedError(
+                "the input size is unknown, so the parameter count is too: call "
+                "build(input_dim), add an Input layer, or call fit")
+        total = 0
+        for layer in self.dense_layers:
+            total += n * layer.units + (layer.units if layer.use_bias else 0)
+            n = layer.units
+        return total
 
     def summary(self, print_fn=print):
         """Print a table of layers, output shapes and parameter counts."""
@@ -675,14 +723,13 @@ class Sequential:
         for layer in self.layers:
             if isinstance(layer, Input):
                 continue
+            params = "0"
             if isinstance(layer, Dense):
-                params = layer.count_params() if layer.built else (
-                    (n * layer.units + layer.units * layer.use_bias) if n else 0)
+                params = "?" if n is None else str(
+                    n * layer.units + (layer.units if layer.use_bias else 0))
                 n = layer.units
-            else:
-                params = 0
             rows.append((f"{layer.name} ({type(layer).__name__})", f"(None, {n})",
-                         str(params) if n else "?"))
+                         params))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         line = "-" * (sum(widths) + 4)
         print_fn(f'Model: "{self.name}" ({self.dtype.name})')
@@ -692,7 +739,8 @@ class Sequential:
             if i == 0:
                 print_fn(line)
         print_fn(line)
-        print_fn(f"Total params: {self.count_params() if self.built else '?'}")
+        total = self.count_params() if self.input_dim is not None else "?"
+        print_fn(f"Total params: {total}")
 
     # ---- config and files ----
 

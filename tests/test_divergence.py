@@ -237,14 +237,18 @@ def test_constant_column_and_identical_targets_stay_finite(dtype):
         assert np.isfinite(w).all()
 
 
+# Every row has class 0; a softmax over one unit is rejected at compile, so
+# the softmax models keep a second, never-seen class.
 @pytest.mark.parametrize("loss, activation, units", [
-    ("sparse_categorical_crossentropy", "softmax", 1),
+    ("sparse_categorical_crossentropy", "softmax", 2),
     ("binary_crossentropy", "sigmoid", 1),
-    ("categorical_crossentropy", "softmax", 1),
+    ("categorical_crossentropy", "softmax", 2),
 ])
 def test_single_class_stays_finite(loss, activation, units):
     x = np.random.default_rng(2).normal(size=(12, 3))
-    y = np.zeros((12, 1)) if loss != "categorical_crossentropy" else np.ones((12, 1))
+    y = np.zeros((12, 1))
+    if loss == "categorical_crossentropy":
+        y = np.tile([1.0, 0.0], (12, 1))
     model = Sequential([layers.Input((3,)), layers.Dense(units, activation=activation)],
                        seed=0)
     model.compile("sgd", loss)

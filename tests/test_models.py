@@ -562,3 +562,82 @@ def test_model_checkpoint_weights_only(tmp_path):
         callbacks.ModelCheckpoint(str(path), monitor="loss", save_weights_only=True)])
     assert (tmp_path / "w01.npz").exists()
     assert (tmp_path / "w02.npz").exists()
+
+
+def test_pickle_and_deepcopy_keep_the_model():
+    import copy
+    import pickle
+
+    x, y = make_regression(n=40, d=3, k=1)
+    model = Sequential([layers.Dense(5, activation="relu"), layers.Dropout(0.1),
+                        layers.Dense(1)], seed=2)
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    for other in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        np.testing.assert_array_equal(other.predict(x), model.predict(x))
+        a = copy.deepcopy(model)
+        a.fit(x, y, epochs=1, batch_size=8, verbose=0)
+        other.fit(x, y, epochs=1, batch_size=8, verbose=0)
+        for wa, wb in zip(a.get_weights(), other.get_weights()):
+            assert np.array_equal(wa, wb)
+
+
+def test_save_into_missing_folder_names_the_path(tmp_path):
+    model = Sequential([layers.Dense(1)], seed=0)
+    model.build(2)
+    target = tmp_path / "missing" / "m.npz"
+    with pytest.raises(FileNotFoundError, match="missing"):
+        model.save(target)
+
+
+def test_saved_file_follows_umask(tmp_path):
+    import os
+
+    model = Sequential([layers.Dense(1)], seed=0)
+    model.build(2)
+    old = os.umask(0o022)
+    try:
+        model.save(tmp_path / "m.npz")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o644
+
+
+def test_keras_style_input_declarations():
+    for first in (layers.Dense(4, input_shape=(3,)), layers.Dense(4, input_dim=3)):
+        model = Sequential([first, layers.Dense(1)])
+        assert model.count_params() == 3 * 4 + 4 + 4 + 1
+        model.build()
+        assert model.input_dim == 3
+    model = Sequential([layers.Dense(4), layers.Dense(1)])
+    model.build((None, 6))
+    assert model.input_dim == 6
+
+
+def test_count_params_unknown_input_raises():
+    model = Sequential([layers.Dense(4)])
+    with pytest.raises(errors.NotFittedError, match="input size is unknown"):
+        model.count_params()
+
+
+def test_summary_before_build_shows_unknowns(capsys):
+    Sequential([layers.Dense(4), layers.Dense(1)]).summary()
+    text = capsys.readouterr().out
+    assert "Total params: ?" in text
+    Sequential([layers.Input(3), layers.Dense(4), layers.Dense(1)]).summary()
+    assert "Total params: 21" in capsys.readouterr().out
+
+
+def test_single_callback_object_is_accepted():
+    counter = BatchCounter()
+    x, y = make_regression(n=10, d=2)
+    model = Sequential([layers.Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, epochs=1, batch_size=5, verbose=0, callbacks=counter)
+    assert counter.batches == 2
+
+
+def test_softmax_over_one_unit_is_rejected():
+    model = Sequential([layers.Dense(1, activation="softmax")])
+    with pytest.raises(errors.InvalidArgumentError, match="at least 2 output units"):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")

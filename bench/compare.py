@@ -69,13 +69,19 @@ class Runner:
     # ---- threads ----
 
     def set_threads(self, n):
-        from threadpoolctl import threadpool_limits
-
         pybp.set_num_threads(n)
         if self.installed.get("torch"):
             import torch
 
             torch.set_num_threads(n)
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            # NOTE: without threadpoolctl NumPy's BLAS keeps its own thread
+            # count, so its rows do not follow the threads column.
+            self.log("threadpoolctl is not installed: NumPy's BLAS threads are "
+                     "not limited; pip install threadpoolctl")
+            return
         self._blas_limiter = threadpool_limits(n, user_api="blas")
 
     # ---- timing ----
@@ -322,7 +328,10 @@ def format_row(row, peak):
 
 
 def blas_description():
-    from threadpoolctl import threadpool_info
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl is not installed)"
 
     parts = []
     for pool in threadpool_info():

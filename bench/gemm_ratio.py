@@ -25,9 +25,12 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import pybp  # noqa: E402
+try:
+    import pybp
+except ImportError:
+    # Not installed: use an in-place build of the source tree.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import pybp
 from pybp import _native  # noqa: E402
 
 try:

@@ -341,7 +341,7 @@ def digits_runs(peers):
 
     runs["pybp"] = run_pybp
     runs["numpy"] = run_numpy
-    if "torch" in peers:
+    if peers.get("torch"):
         def run_torch():
             import torch
 
@@ -359,7 +359,7 @@ def digits_runs(peers):
             return float(np.mean(pred == yte))
 
         runs["torch"] = run_torch
-    if "sklearn" in peers:
+    if peers.get("sklearn"):
         def run_sklearn():
             from sklearn.exceptions import ConvergenceWarning
 
@@ -416,7 +416,7 @@ def gemm_cases(m, k, n, transpose_a, transpose_b, peers):
             reference=True),
         Case("numpy", "OpenBLAS sgemm", lambda: np.matmul(op_a, op_b, out=out)),
     ]
-    if "torch" in peers:
+    if peers.get("torch"):
         import torch
 
         ta, tb, tout = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)

@@ -42,6 +42,26 @@ def relative_to_cwd(path):
     return os.path.relpath(path, os.getcwd())
 
 
+def flags_stamp(flags):
+    """Return a file that records the compiler flags, rewritten when they change.
+
+    The build lists it as a dependency, so a rebuild with other flags (for
+    example a sanitizer build) recompiles instead of reusing stale objects.
+    """
+    path = os.path.join("build", "pybp-cflags.txt")
+    text = " ".join(flags) + "\n"
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return path
+    except OSError:
+        pass
+    os.makedirs("build", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
 extra_flags = shlex.split(os.environ.get("PYBP_EXTRA_CFLAGS", ""))
 cflags = BASE_CFLAGS + extra_flags
 # The define becomes a C string literal: subprocess passes the quotes as-is.
@@ -59,7 +79,7 @@ ffibuilder.set_source(
     depends=sorted(
         relative_to_cwd(p)
         for p in glob.glob(os.path.join(CSRC, "*.h")) + glob.glob(os.path.join(CSRC, "*.inc"))
-    ),
+    ) + [flags_stamp(cflags)],
 )
 
 if __name__ == "__main__":

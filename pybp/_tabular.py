@@ -108,10 +108,8 @@ def _read_csv(path):
                 line = reader.line_num + 1
     except csv.Error as exc:
         raise DataFileError(f"{path}, line {line}: invalid CSV: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise DataFileError(
-            f"{path}: not UTF-8 text (invalid byte at offset {exc.start}), "
-            f"expected a CSV, .npy or .npz file") from None
+    except UnicodeDecodeError:
+        raise DataFileError(_describe_invalid_utf8(path, opener)) from None
     except (gzip.BadGzipFile, EOFError) as exc:
         raise DataFileError(f"{path}: invalid gzip file: {exc}") from None
     if names is None:
@@ -122,6 +120,24 @@ def _read_csv(path):
     cells = np.array(rows, dtype=str)
     columns = [cells[:, j] for j in range(len(names))]
     return Table(path, names, columns, np.array(lines), True)
+
+
+def _describe_invalid_utf8(path, opener):
+    """Return an error message with the line and byte offset of the first invalid byte.
+
+    The text reader decodes in chunks, so the offset in its UnicodeDecodeError
+    is relative to a chunk. This reads the file again as bytes to place it.
+    """
+    with opener(path, "rb") as stream:
+        data = stream.read()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return (f"{path}, line {line}: not UTF-8 text (invalid byte "
+                f"0x{data[exc.start]:02x} at byte offset {exc.start}), expected a "
+                f"CSV, .npy or .npz file")
+    return f"{path}: not UTF-8 text, expected a CSV, .npy or .npz file"
 
 
 def _check_header(path, row, line):
@@ -166,13 +182,13 @@ def _read_npz(path):
         with np.load(path, allow_pickle=False) as archive:
             keys = set(archive.files)
             x_key = "x" if "x" in keys else "X"
-            if x_key not in keys:
-                raise DataFileError(
-                    f"{path}: missing array 'x' (or 'X'), found {sorted(keys)}")
-            x = archive[x_key]
+            x = archive[x_key] if x_key in keys else None
             y = archive["y"] if "y" in keys else None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise DataFileError(f"{path}: not a readable .npz archive ({exc})") from None
+    if x is None:
+        found = ", ".join(sorted(keys)) or "no arrays"
+        raise DataFileError(f"{path}: has no array 'x' (or 'X'); found: {found}")
     columns = _array_columns(path, x, f"array '{x_key}'")
     names = [str(j) for j in range(len(columns))]
     if y is not None:

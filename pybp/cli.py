@@ -22,6 +22,11 @@ from pybp._tabular import DataFileError
 
 TASKS = ("auto", "classify", "regress")
 METADATA_VERSION = 1
+DEFAULT_VALIDATION_SPLIT = 0.1
+
+# --task classify rejects a target with more distinct values than this, or
+# than half the rows, because such a column is almost surely continuous.
+MAX_CLASSES = 1000
 
 
 class UsageError(errors.PybpError, ValueError):
@@ -69,10 +74,10 @@ def build_model(n_outputs, task, args):
     return model
 
 
-def fit_model(model, x, y, args):
+def fit_model(model, x, y, args, validation_split):
     """Train ``model`` and return its history as a dict of per-epoch lists."""
     history = model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size,
-                        validation_split=args.validation_split, verbose=args.verbose)
+                        validation_split=validation_split, verbose=args.verbose)
     return dict(history.history)
 
 
@@ -243,9 +248,11 @@ def _add_train_parser(commands):
                      help="update rule (default: adam)")
     fit.add_argument("--lr", type=_learning_rate, metavar="F",
                      help="learning rate (default: the optimizer's own default)")
-    fit.add_argument("--validation-split", type=_fraction, default=0.1, metavar="F",
+    fit.add_argument("--validation-split", type=_fraction, metavar="F",
                      help="fraction of the training rows held back to report "
-                          "validation loss each epoch (default: 0.1)")
+                          "validation loss each epoch, 0 for none (default: "
+                          f"{DEFAULT_VALIDATION_SPLIT}, or none if that leaves no "
+                          "validation rows)")
     fit.add_argument("--test-size", type=_fraction, default=0.25, metavar="F",
                      help="fraction of all rows held out for the final test, "
                           "0 for none (default: 0.25)")
@@ -300,8 +307,10 @@ def build_parser():
                           help="model file from 'pybp train --out'")
     evaluate.add_argument("data", metavar="DATA", help="CSV, .npy or .npz file")
     evaluate.add_argument("--target", metavar="COL",
-                          help="target column (default: the target the model was "
-                               "trained on)")
+                          help="target column: a header name, or an index for files "
+                               "without a header (optional, default: the column the "
+                               "model was trained on, found by its name, or by its "
+                               "position in files without a header)")
     evaluate.set_defaults(handler=run_evaluate)
 
     info = commands.add_parser(
@@ -339,15 +348,27 @@ def prepare_target(table, index, task):
 
     ``y`` contains class indices (int64) for classification, with ``classes``
     the list of labels, or float64 values for regression, with classes None.
+    An explicit ``task`` of 'classify' rejects a target with more distinct
+    values than half the rows or than :data:`MAX_CLASSES`.
     """
+    requested = task
     if task == "auto":
         task = _tabular.detect_task(table, index)
     if task == "classify":
         classes, y = _tabular.encode_labels(table, index)
+        name = table.names[index]
         if len(classes) < 2:
             raise DataFileError(
-                f'{table.path}: the target column "{table.names[index]}" has only '
+                f'{table.path}: the target column "{name}" has only '
                 f"one class ({classes[0]!r}), but classification needs at least two")
+        too_many = 2 * len(classes) > table.n_rows or len(classes) > MAX_CLASSES
+        if requested == "classify" and too_many:
+            kind = ("it looks like an identifier, not class labels: choose another "
+                    "--target" if _tabular.is_text(table.columns[index])
+                    else "it looks continuous: use --task regress")
+            raise DataFileError(
+                f'{table.path}: target column "{name}" has {len(classes)} distinct '
+                f"values in {table.n_rows} rows; {kind}")
         return task, y, classes
     return task, _tabular.numbers(table, index), None
 
@@ -417,6 +438,14 @@ def _hold_out_test_rows(path, x, y, task, args):
     """Return ``((x_train, y_train), (x_test, y_test))`` for --test-size and --seed."""
     if args.test_size == 0:
         return (x, y), (x[:0], y[:0])
+    n = x.shape[0]
+    # train_test_split rounds the test rows up, so a split leaves no training
+    # rows exactly when the rounded count reaches all rows.
+    if n < 2 or math.ceil(args.test_size * n) >= n:
+        raise DataFileError(
+            f"{path}: --test-size {args.test_size} leaves no training rows of the "
+            f"{n} {_rows(n)}; use a smaller --test-size, or 0 to train on all rows "
+            f"without a test")
     stratify = y if task == "classify" else None
     try:
         return datasets.train_test_split(
@@ -425,6 +454,64 @@ def _hold_out_test_rows(path, x, y, task, args):
         raise DataFileError(
             f"{path}: cannot hold out a test set ({exc}). "
             f"Use --test-size 0 to train on all rows") from None
+
+
+def _rows(n):
+    return "row" if n == 1 else "rows"
+
+
+def _validation_split(n_train, args):
+    """Return the validation split to train ``n_train`` rows with.
+
+    The model holds back ``int(n_train * split)`` rows and needs at least one
+    row on each side. The default split falls back to none when it would leave
+    a side empty, but an explicit --validation-split is an error then.
+    """
+    split = args.validation_split
+    explicit = split is not None
+    if not explicit:
+        split = DEFAULT_VALIDATION_SPLIT
+    n_validation = int(n_train * split)
+    if split == 0 or 1 <= n_validation < n_train:
+        return split
+    if explicit:
+        raise UsageError(
+            f"--validation-split {split} leaves {n_validation} of the {n_train} "
+            f"training {_rows(n_train)} for validation; use a fraction that leaves "
+            f"at least one row on each side, or 0 for no validation")
+    print(f"note: {n_train} training {_rows(n_train)} are too few for "
+          f"--validation-split {split}; training without validation", file=sys.stderr)
+    return 0.0
+
+
+def check_output_path(option, path):
+    """Raise UsageError unless ``path`` can be created as a file for ``option``.
+
+    Run before any slow step, so that a bad path fails at once.
+    """
+    if os.path.isdir(path):
+        raise UsageError(f"{option} {path}: is a directory, expected a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: the folder {folder} is not writable")
+
+
+def check_threads(threads):
+    """Apply --threads, with a note on stderr if it exceeds the CPUs available."""
+    available = _available_cpus()
+    if threads > available:
+        print(f"note: --threads {threads} exceeds the {available} CPUs available "
+              f"to this process and may be slower", file=sys.stderr)
+    pybp.set_num_threads(threads)
+
+
+def _available_cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 def _fit_scaling(metadata, x_train, y_train):
@@ -448,10 +535,13 @@ def _target_values(output, metadata):
 
 
 def run_train(args):
+    if args.out:
+        check_output_path("--out", args.out)
     if args.plot:
+        check_output_path("--plot", args.plot)
         _require_matplotlib()
     if args.threads is not None:
-        pybp.set_num_threads(args.threads)
+        check_threads(args.threads)
     table = load_training_table(args.data)
     target_index = _target_index(table, args.target)
     task, y, classes = prepare_target(table, target_index, args.task)
@@ -472,8 +562,10 @@ def run_train(args):
     # Split off the test rows, then scale with training statistics only.
     (x_train, y_train), (x_test, y_test) = _hold_out_test_rows(
         table.path, x, y, task, args)
-    print(f"split: {x_train.shape[0]} training rows, {x_test.shape[0]} test rows "
+    n_train, n_test = x_train.shape[0], x_test.shape[0]
+    print(f"split: {n_train} training {_rows(n_train)}, {n_test} test {_rows(n_test)} "
           f"(seed {args.seed})")
+    validation_split = _validation_split(n_train, args)
     metadata = {
         "pybp_cli": METADATA_VERSION, "task": task,
         "feature_names": list(features.names), "named_features": table.has_header,
@@ -488,7 +580,7 @@ def run_train(args):
           f"optimizer {args.optimizer}")
     model = build_model(n_outputs, task, args)
     start = time.perf_counter()
-    history = fit_model(model, train_inputs, train_targets, args)
+    history = fit_model(model, train_inputs, train_targets, args, validation_split)
     seconds = time.perf_counter() - start
     epochs = len(history.get("loss", ())) or args.epochs
     print(f"trained {epochs} epochs in {seconds:.2f} s")
@@ -514,10 +606,21 @@ def _report_test(model, metadata, x_train, y_train, x_test, y_test):
         return
     prediction = _target_values(output, metadata)
     rmse = math.sqrt(float(np.mean((prediction - y_test) ** 2)))
-    r2 = _tabular.r2_score(y_test, prediction)
-    baseline = _tabular.linear_baseline_r2(x_train, y_train, x_test, y_test)
-    print(f"test RMSE: {rmse:.4g} ({metadata['target_name']} units), "
-          f"R^2: {r2:.4f}, linear least-squares R^2: {baseline:.4f}")
+    r2 = _format_r2(y_test, prediction)
+    line = f"test RMSE: {rmse:.4g} ({metadata['target_name']} units), R^2: {r2}"
+    if np.ptp(y_test) > 0:
+        baseline = _tabular.linear_baseline_r2(x_train, y_train, x_test, y_test)
+        line += f", linear least-squares R^2: {baseline:.4f}"
+    print(line)
+
+
+def _format_r2(y_true, y_pred, rows="test rows"):
+    """Return R^2 as text, or why it is undefined: it needs a non-constant target."""
+    if y_true.shape[0] < 2:
+        return f"undefined (fewer than 2 {rows})"
+    if np.ptp(y_true) == 0:
+        return f"undefined (the target is constant in the {rows})"
+    return f"{_tabular.r2_score(y_true, y_pred):.4f}"
 
 
 def _plot_history(history, path):
@@ -539,6 +642,8 @@ def _plot_history(history, path):
 
 
 def run_predict(args):
+    if args.out:
+        check_output_path("--out", args.out)
     model, metadata = load_model(args.model)
     table = _tabular.read_table(args.data)
     features, _ = _split_columns(table, metadata)
@@ -592,7 +697,7 @@ def run_evaluate(args):
     print(f"loss: {loss:.6g} (mean squared error of the standardised target)")
     print(f"RMSE: {math.sqrt(float(np.mean((prediction - y) ** 2))):.6g}")
     print(f"MAE: {float(np.mean(np.abs(prediction - y))):.6g}")
-    print(f"R^2: {_tabular.r2_score(y, prediction):.4f}")
+    print(f"R^2: {_format_r2(y, prediction, rows='rows')}")
     return 0
 
 

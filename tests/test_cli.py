@@ -1,5 +1,6 @@
 import gzip
 import json
+import os
 import re
 
 import numpy as np
@@ -169,6 +170,8 @@ def test_missing_command_is_one_line(capsys):
     (["--epochs", "2.5"], "--epochs", "integer >= 1"),
     (["--batch-size", "0"], "--batch-size", "integer >= 1"),
     (["--threads", "none"], "--threads", "integer >= 1"),
+    (["--threads", "0"], "--threads", "integer >= 1"),
+    (["--threads=-2"], "--threads", "integer >= 1"),
     (["--lr", "0"], "--lr", "number > 0"),
     (["--lr=-0.1"], "--lr", "number > 0"),
     (["--lr", "nan"], "--lr", "number > 0"),
@@ -212,6 +215,18 @@ def test_train_defaults():
     assert args.seed == 0
 
 
+def test_evaluate_help_shows_target_optional(capsys):
+    _, out, _ = run(capsys, "evaluate", "--help")
+    assert out.startswith("usage: pybp evaluate [-h] [--target COL] MODEL DATA")
+    assert "default: the column the model was trained on" in " ".join(out.split())
+
+
+def test_train_help_shows_validation_default(capsys):
+    _, out, _ = run(capsys, "train", "--help")
+    assert "(default: 0.1, or none if that leaves no validation rows)" in " ".join(
+        out.split())
+
+
 def test_info_prints_version_and_data_sets(capsys):
     status, out, _ = run(capsys, "info")
     assert status == 0
@@ -243,7 +258,8 @@ BAD_CSV = [
     ("unclosed quote", 'a,y\n1,"2\n', "invalid CSV"),
     ("text after quote", 'a,y\n"1"x,2\n3,4\n', "line 2: invalid CSV"),
     ("one text label", "a,y\n1,cat\n2,cat\n", "only one class"),
-    ("one row", "a,y\n1.5,2.5\n", "cannot hold out a test set"),
+    ("one row", "a,y\n1.5,2.5\n",
+     "--test-size 0.25 leaves no training rows of the 1 row"),
     ("semicolons", "a;b;y\n1;2;0\n3;4;1\n", "no feature columns"),
 ]
 
@@ -297,7 +313,17 @@ def test_train_directory_rejected(capsys, tmp_path):
 def test_train_binary_file_rejected(capsys, tmp_path):
     path = tmp_path / "data.csv"
     path.write_bytes(b"a,b\n\xff\xfe\x00\x81,1\n")
-    assert_train_fails(capsys, path, "not UTF-8 text")
+    assert_train_fails(capsys, path, "line 2: not UTF-8 text", "0xff at byte offset 4")
+
+
+@pytest.mark.parametrize("suffix, compress", [(".csv", bytes), (".csv.gz", gzip.compress)])
+def test_train_invalid_utf8_line_past_first_chunk(capsys, tmp_path, suffix, compress):
+    text = "a,y\n" + "1,2\n" * 5000
+    data = text.encode() + b"3,\xe9\n"
+    path = tmp_path / f"data{suffix}"
+    path.write_bytes(compress(data))
+    assert_train_fails(capsys, path, "line 5002: not UTF-8 text",
+                       f"0xe9 at byte offset {len(data) - 2}")
 
 
 def test_train_bad_gzip_rejected(capsys, tmp_path):
@@ -324,7 +350,8 @@ def test_train_npy_not_an_array(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("arrays, message", [
-    ({"features": np.zeros((4, 2))}, "missing array 'x'"),
+    ({"features": np.zeros((4, 2)), "a": np.zeros(4)},
+     "has no array 'x' (or 'X'); found: a, features"),
     ({"x": np.zeros((4, 2)), "y": np.zeros(3)}, "one value per row"),
     ({"x": np.zeros((4, 2)), "y": np.zeros((4, 2))}, "must be 1-D"),
 ])
@@ -585,6 +612,170 @@ def test_fake_auto_mpg_reports_rmse(capsys, fake_model):
     assert "test RMSE" in out
 
 
+# ---- output paths, small data sets and odd targets ----
+
+def csv_rows(tmp_path, n, target=lambda i: 0.5 * i * i):
+    """Write a CSV of ``n`` rows with features a, b and target ``y``."""
+    rows = [f"{i},{(7 * i) % 5},{target(i)}" for i in range(n)]
+    return write(tmp_path / "rows.csv", "a,b,y\n" + "\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("option", ["--out", "--plot"])
+def test_train_output_folder_missing(capsys, tmp_path, fake_model, fruit_csv, option):
+    path = tmp_path / "absent" / "result.npz"
+    status, out, err = run(capsys, "train", fruit_csv, option, path)
+    assert status == 2
+    assert out == ""
+    assert_one_line_error(err, f"{option} {path}: the folder {path.parent} does not exist")
+
+
+def test_predict_output_folder_checked_first(capsys, tmp_path):
+    path = tmp_path / "absent" / "predictions.csv"
+    status, out, err = run(capsys, "predict", tmp_path / "absent.npz",
+                           tmp_path / "absent.csv", "--out", path)
+    assert status == 2
+    assert out == ""
+    assert_one_line_error(err, f"--out {path}: the folder", "does not exist")
+
+
+def test_train_output_is_directory(capsys, tmp_path, fake_model, fruit_csv):
+    status, _, err = run(capsys, "train", fruit_csv, "--out", tmp_path)
+    assert status == 2
+    assert_one_line_error(err, f"--out {tmp_path}: is a directory")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any folder")
+def test_train_output_folder_not_writable(capsys, tmp_path, fake_model, fruit_csv):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        status, _, err = run(capsys, "train", fruit_csv, "--out", folder / "m.npz")
+    finally:
+        folder.chmod(0o700)
+    assert status == 2
+    assert_one_line_error(err, f"the folder {folder} is not writable")
+
+
+def test_classify_continuous_target_rejected(capsys, fake_model, linear_csv):
+    status, out, err = run(capsys, "train", linear_csv, "--task", "classify")
+    assert status == 2
+    assert "network:" not in out
+    assert_one_line_error(
+        err, 'target column "y" has 200 distinct values in 200 rows; '
+             "it looks continuous: use --task regress")
+
+
+def test_classify_identifier_target_rejected(capsys, tmp_path, fake_model):
+    path = csv_rows(tmp_path, 30, target=lambda i: f"id{i}")
+    status, _, err = run(capsys, "train", path, "--task", "classify")
+    assert status == 2
+    assert_one_line_error(err, "30 distinct values in 30 rows", "choose another --target")
+
+
+def test_classify_over_max_classes_rejected(capsys, tmp_path, fake_model):
+    n_classes = cli.MAX_CLASSES + 1
+    path = csv_rows(tmp_path, 3 * n_classes, target=lambda i: i % n_classes)
+    status, _, err = run(capsys, "train", path, "--task", "classify")
+    assert status == 2
+    assert_one_line_error(err, f"has {n_classes} distinct values in {3 * n_classes}")
+
+
+def test_classify_single_class_rejected(capsys, tmp_path, fake_model):
+    path = csv_rows(tmp_path, 8, target=lambda i: 3)
+    status, _, err = run(capsys, "train", path, "--task", "classify")
+    assert status == 2
+    assert_one_line_error(err, 'target column "y" has only one class (3)')
+
+
+def test_classify_explicit_few_classes_accepted(capsys, tmp_path, fake_model):
+    path = csv_rows(tmp_path, 40, target=lambda i: i % 20)
+    status, out, err = run(capsys, "train", path, "--task", "classify")
+    assert status == 0, err
+    assert "task: classify, 20 classes" in out
+
+
+def test_small_data_trains_without_validation(capsys, tmp_path, fake_model):
+    status, out, err = run(capsys, "train", csv_rows(tmp_path, 12))
+    assert status == 0, err
+    assert "split: 9 training rows, 3 test rows" in out
+    assert err == ("note: 9 training rows are too few for --validation-split 0.1; "
+                   "training without validation\n")
+
+
+def test_default_validation_split_without_note(capsys, fake_model, fruit_csv):
+    status, _, err = run(capsys, "train", fruit_csv)
+    assert status == 0, err
+    assert err == ""
+
+
+@pytest.mark.parametrize("split, validation_rows", [("0.1", 0), ("0.05", 0)])
+def test_explicit_validation_split_too_small_data(capsys, tmp_path, fake_model, split,
+                                                  validation_rows):
+    path = csv_rows(tmp_path, 12)
+    status, out, err = run(capsys, "train", path, "--validation-split", split)
+    assert status == 2
+    assert "network:" not in out
+    assert_one_line_error(
+        err, f"--validation-split {split} leaves {validation_rows} of the 9 training "
+             f"rows for validation")
+
+
+@pytest.mark.parametrize("split", ["0", "0.5"])
+def test_explicit_validation_split_accepted(capsys, tmp_path, fake_model, split):
+    status, _, err = run(capsys, "train", csv_rows(tmp_path, 12),
+                         "--validation-split", split)
+    assert status == 0, err
+    assert err == ""
+
+
+def test_test_size_leaving_no_training_rows(capsys, tmp_path, fake_model):
+    path = csv_rows(tmp_path, 12)
+    status, _, err = run(capsys, "train", path, "--test-size", "0.95")
+    assert status == 2
+    assert_one_line_error(err, "--test-size 0.95 leaves no training rows of the 12 rows",
+                          "--test-size 0")
+
+
+@pytest.mark.parametrize("threads, note", [
+    ("3", "note: --threads 3 exceeds the 2 CPUs available to this process and may "
+          "be slower\n"),
+    ("2", ""),
+])
+def test_threads_above_cpus_notes(capsys, monkeypatch, fake_model, fruit_csv,
+                                  threads, note):
+    monkeypatch.setattr(cli, "_available_cpus", lambda: 2)
+    previous = pybp.get_num_threads()
+    try:
+        status, _, err = run(capsys, "train", fruit_csv, "--threads", threads)
+    finally:
+        pybp.set_num_threads(previous)
+    assert status == 0, err
+    assert err == note
+
+
+def test_r2_undefined_for_one_test_row(capsys, tmp_path, fake_model):
+    path = csv_rows(tmp_path, 4)
+    status, out, err = run(capsys, "train", path, "--test-size", "0.25")
+    assert status == 0, err
+    assert "split: 3 training rows, 1 test row " in out
+    assert out.splitlines()[-1].endswith(
+        "R^2: undefined (fewer than 2 test rows)")
+
+
+def test_evaluate_r2_undefined(capsys, tmp_path, fake_model, linear_csv):
+    model = tmp_path / "linear.npz"
+    run(capsys, "train", linear_csv, "--out", model)
+    one_row = write(tmp_path / "one.csv", "a,b,c,y\n1,2,0.01,7\n")
+    status, out, err = run(capsys, "evaluate", model, one_row)
+    assert status == 0, err
+    assert "R^2: undefined (fewer than 2 rows)" in out
+    constant = write(tmp_path / "constant.csv", "a,b,c,y\n1,2,0.01,7\n3,4,0.02,7\n")
+    status, out, err = run(capsys, "evaluate", model, constant)
+    assert status == 0, err
+    assert "R^2: undefined (the target is constant in the rows)" in out
+
+
 # ---- train, predict, evaluate with the real model ----
 
 def test_default_train_digits_accuracy(capsys):
@@ -624,3 +815,12 @@ def test_real_predict_rejects_data_file_as_model(capsys, fruit_csv):
     status, _, err = run(capsys, "predict", fruit_csv, fruit_csv)
     assert status == 2
     assert_one_line_error(err, "not a pybp model file")
+
+
+def test_real_small_csv_trains_without_validation(capsys, tmp_path):
+    pytest.importorskip("pybp.models")
+    path = csv_rows(tmp_path, 12)
+    status, out, err = run(capsys, "train", path, "--epochs", "3", "--verbose", "0")
+    assert status == 0, err
+    assert "training without validation" in err
+    assert "test RMSE" in out

@@ -140,6 +140,11 @@ def default_num_threads():
     env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
     if env.isdigit() and int(env) >= 1:
         return int(env)
+    return available_cpus()
+
+
+def available_cpus():
+    """Return the number of CPUs this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:

@@ -17,7 +17,7 @@ import zipfile
 import numpy as np
 
 import pybp
-from pybp import _tabular, datasets, errors
+from pybp import _native, _tabular, datasets, errors
 from pybp._tabular import DataFileError
 
 TASKS = ("auto", "classify", "regress")
@@ -500,18 +500,11 @@ def check_output_path(option, path):
 
 def check_threads(threads):
     """Apply --threads, with a note on stderr if it exceeds the CPUs available."""
-    available = _available_cpus()
+    available = _native.available_cpus()
     if threads > available:
         print(f"note: --threads {threads} exceeds the {available} CPUs available "
               f"to this process and may be slower", file=sys.stderr)
     pybp.set_num_threads(threads)
-
-
-def _available_cpus():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def _fit_scaling(metadata, x_train, y_train):

@@ -744,7 +744,7 @@ def test_test_size_leaving_no_training_rows(capsys, tmp_path, fake_model):
 ])
 def test_threads_above_cpus_notes(capsys, monkeypatch, fake_model, fruit_csv,
                                   threads, note):
-    monkeypatch.setattr(cli, "_available_cpus", lambda: 2)
+    monkeypatch.setattr(cli._native, "available_cpus", lambda: 2)
     previous = pybp.get_num_threads()
     try:
         status, _, err = run(capsys, "train", fruit_csv, "--threads", threads)

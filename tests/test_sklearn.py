@@ -15,7 +15,6 @@ import pytest
 
 from pybp import errors
 from pybp import sklearn as pybp_sklearn
-from pybp.models import Sequential
 from pybp.sklearn import MLPClassifier, MLPRegressor
 
 SMALL = {"hidden_layer_sizes": (16,), "max_iter": 60, "random_state": 0,
@@ -36,15 +35,6 @@ def _linear_targets(n=150, n_features=4, n_targets=1, seed=1):
     x = rng.normal(size=(n, n_features))
     w = rng.normal(size=(n_features, n_targets))
     return x, x @ w
-
-
-def _sequential_pickles():
-    model = Sequential(seed=0)
-    try:
-        pickle.dumps(model)
-    except TypeError:
-        return False
-    return True
 
 
 # ---- the estimators on their own ----
@@ -206,7 +196,7 @@ def test_single_class_rejected():
 def test_nan_label_rejected():
     x, _ = _blobs(2, n=6)
     y = np.array([0.0, 1.0, np.nan, 0.0, 1.0, 0.0])
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="(?i)nan"):
         MLPClassifier().fit(x, y)
 
 
@@ -250,8 +240,6 @@ def test_pybp_checks_without_validate_data(monkeypatch, estimator):
 
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
 def test_fitted_estimator_pickles(estimator):
-    if not _sequential_pickles():
-        pytest.xfail("Sequential pickling lands separately")
     x, y = _blobs(3)
     model = estimator(**SMALL).fit(x, y)
     copy = pickle.loads(pickle.dumps(model))
@@ -371,8 +359,6 @@ def test_sklearn_pipeline_with_scaler(sk):
 def test_sklearn_check_estimator(sk, estimator, dtype, expected_failures):
     from sklearn.utils.estimator_checks import check_estimator
 
-    if not _sequential_pickles():
-        expected_failures = expected_failures | {"check_estimators_pickle"}
     with warnings.catch_warnings():
         # Checks that need pandas or the array API warn that they skip.
         warnings.simplefilter("ignore", sk.exceptions.SkipTestWarning)

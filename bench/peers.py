@@ -341,7 +341,7 @@ def digits_runs(peers):
 
     runs["pybp"] = run_pybp
     runs["numpy"] = run_numpy
-    if peers.get("torch"):
+    if "torch" in peers:
         def run_torch():
             import torch
 
@@ -359,7 +359,7 @@ def digits_runs(peers):
             return float(np.mean(pred == yte))
 
         runs["torch"] = run_torch
-    if peers.get("sklearn"):
+    if "sklearn" in peers:
         def run_sklearn():
             from sklearn.exceptions import ConvergenceWarning
 

@@ -5,8 +5,6 @@ run the estimators inside scikit-learn's own tools.
 """
 
 import pickle
-import subprocess
-import sys
 import textwrap
 import warnings
 
@@ -246,7 +244,7 @@ def test_fitted_estimator_pickles(estimator):
     np.testing.assert_array_equal(copy.predict(x), model.predict(x))
 
 
-def test_works_without_sklearn():
+def test_works_without_sklearn(run_python):
     """Import and use the estimators with scikit-learn made unimportable."""
     script = textwrap.dedent("""
         import sys
@@ -276,8 +274,7 @@ def test_works_without_sklearn():
             except errors.PybpError as exc:
                 print(type(exc).__name__)
         """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True,
-                            text=True, timeout=120)
+    result = run_python(["-c", script])
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["NotFittedError", "InvalidArgumentError",
                                      "InvalidArgumentError", "ShapeError"]

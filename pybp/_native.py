@@ -24,7 +24,17 @@ from pybp import errors
 if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
     os.environ["GOMP_SPINCOUNT"] = "1000"
 
-from pybp._pybp_c import ffi, lib  # noqa: E402
+try:
+    from pybp._pybp_c import ffi, lib  # noqa: E402
+except ModuleNotFoundError as exc:
+    if exc.name != "pybp._pybp_c":
+        raise
+    raise ImportError(
+        f"pybp's compiled module is missing from {os.path.dirname(__file__)}. "
+        "Install pybp with 'pip install .', or build it in place with "
+        "'python setup.py build_ext --inplace'. In the source folder, an "
+        "installed pybp is shadowed by the unbuilt one: run from another "
+        "folder.") from exc
 
 __all__ = ["ffi", "lib"]
 

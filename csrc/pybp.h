@@ -330,13 +330,14 @@ struct pybp_net {
 /*
  * Run forward, loss, backward and the optimizer update for one minibatch
  * of `batch` rows. x, target and sample_weight have n_rows rows. With
- * index non-NULL, rows index[0..batch) (each in [0, n_rows)) of x, target
- * and sample_weight (NULL for none) are gathered first; otherwise their
- * first `batch` rows are used. *loss receives the data loss and *penalty
- * the regularization penalty, both measured before the update. The
- * outputs of the last layer (probabilities when fused) are left in
- * layers[n_layers - 1].y. On a NaN or infinite loss it returns
- * PYBP_ERR_NONFINITE before anything is updated.
+ * index non-NULL, rows index[0..batch) of x, target and sample_weight
+ * (NULL for none) are gathered first, and each index must be in
+ * [0, n_rows). Without it, their first `batch` rows are used. *loss
+ * receives the data loss and *penalty the regularization penalty, both
+ * measured before the update. The outputs of the last layer
+ * (probabilities when fused) are left in layers[n_layers - 1].y. When the
+ * loss, or any weight or optimizer state after the update, would be NaN
+ * or infinite, it returns PYBP_ERR_NONFINITE and changes nothing.
  */
 int pybp_net_train_step(struct pybp_net *net, int64_t batch, int64_t n_rows,
                         const void *x, const void *target,
@@ -346,8 +347,8 @@ int pybp_net_train_step(struct pybp_net *net, int64_t batch, int64_t n_rows,
 /*
  * Run pybp_net_train_step over consecutive batches of `batch_size` rows of
  * x (which has n_rows rows) in the order given by the n_order indices of
- * `order`; the last batch may be short. lr holds one learning rate per batch, or is NULL to keep net->lr.
- * losses[i] receives batch i's data loss plus penalty. outputs (n_order x
+ * `order`. The last batch may be short. lr contains one learning rate per
+ * batch, or is NULL to keep net->lr. losses[i] receives batch i's data loss plus penalty. outputs (n_order x
  * the last layer's units, NULL to skip) receives each batch's outputs
  * before its update, row j holding the output for row order[j], so
  * metrics can be computed once per epoch. *done receives the number of
@@ -363,9 +364,9 @@ int pybp_net_train_epoch(struct pybp_net *net, int64_t n_rows,
 /*
  * Inference: out (batch x n_out of the last layer) = the network applied
  * to x, without dropout. With logits non-zero the last activation is left
- * out. work0 and work1 each hold at least batch x the widest layer; they
- * are the caller's, so concurrent calls with their own work buffers are
- * safe. batch may exceed max_batch.
+ * out. work0 and work1 each have room for batch x the widest layer. They
+ * belong to the caller, so concurrent calls with their own work buffers
+ * are safe. batch may exceed max_batch.
  */
 int pybp_net_predict(const struct pybp_net *net, int64_t batch,
                      const void *x, void *out, void *work0, void *work1,

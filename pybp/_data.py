@@ -136,7 +136,7 @@ def as_labels(y, n_rows, n_classes, name="y"):
     if bad.any():
         row = int(np.argmax(bad))
         raise errors.LabelError(
-            f"{name} holds label {labels[row]} at row {row}, outside the "
+            f"{name} contains label {labels[row]} at row {row}, outside the "
             f"{n_classes} classes [0, {n_classes - 1}] of the last layer")
     return np.ascontiguousarray(labels.reshape(-1, 1))
 

@@ -17,9 +17,9 @@ from pybp import errors
 # region: that keeps the next region cheap (about 0.5 us) but slows whatever
 # the process runs next (NumPy's BLAS, measured 1.9x slower right after a
 # step) and stalls badly when other processes share the cores. A thousand
-# spins keeps a region at about 23 us on a quiet two-core machine while the
-# threads go to sleep soon after pybp returns; bench/threads.py measures all
-# three cases. A policy set by the user is left alone.
+# spins keeps a region at about 23 us on a quiet two-core machine, and the
+# threads still go to sleep soon after pybp returns. bench/threads.py
+# measures all three cases. A policy set by the user is left alone.
 # NOTE: this has no effect if the process loaded libgomp before pybp.
 if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
     os.environ["GOMP_SPINCOUNT"] = "1000"

@@ -29,7 +29,8 @@ def _pointer(arr, keep):
 
 
 class LayerSpec:
-    """What a plan needs of one dense layer (and the dropout after it)."""
+    """The arrays and settings of one dense layer (and the dropout after it)
+    that a plan points at."""
 
     def __init__(self, kernel, bias, activation, alpha, dropout=0.0,
                  kernel_l1=0.0, kernel_l2=0.0, bias_l1=0.0, bias_l2=0.0,

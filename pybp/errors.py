@@ -27,7 +27,7 @@ class LayoutError(PybpError, ValueError):
 
 
 class NonFiniteError(PybpError, ValueError):
-    """An input holds NaN or infinity."""
+    """An input contains NaN or infinity."""
 
 
 class LabelError(PybpError, ValueError):

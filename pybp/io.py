@@ -155,7 +155,7 @@ def _weights_from(data, path, sizes, model):
     input_dim = _data.check_positive_int("input_dim", config.get("input_dim"))
     if model.input_dim not in (None, input_dim):
         raise errors.ShapeError(
-            f"{path!r} holds weights for {input_dim} inputs but the model "
+            f"{path!r} contains weights for {input_dim} inputs but the model "
             f"takes {model.input_dim}")
     stored_dtype = np.dtype(config.get("dtype", model.dtype.name))
     expected = {key: (shape, stored_dtype) for key, (shape, _) in
@@ -272,7 +272,7 @@ def _load_array(data, key, shape, dtype, path):
             f"{path!r}: array {key!r} has shape {arr.shape} and dtype {arr.dtype}, "
             f"but the config needs shape {tuple(shape)} and dtype {dtype}")
     if not np.isfinite(arr).all():
-        raise errors.ModelFileError(f"{path!r}: array {key!r} holds NaN or infinity")
+        raise errors.ModelFileError(f"{path!r}: array {key!r} contains NaN or infinity")
     return arr
 
 

@@ -26,10 +26,6 @@ from pybp.layers import Dense, Dropout, Input
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
-# pybp.ops loss names by C loss code; the cross-entropies take logits.
-_OPS_LOSS_NAMES = {0: "mse", 1: "mae", 2: "huber", 3: "binary_crossentropy",
-                   4: "categorical_crossentropy"}
-
 
 def _constraint_code(constraint):
     """Return (C constraint code, its parameters) for a constraint object."""
@@ -654,11 +650,10 @@ class Sequential:
         from pybp import ops
 
         raw = self._forward(x, batch_size, logits=self.loss.expects_activation is not None)
-        if self._sparse:
-            name, target = "sparse_categorical_crossentropy", y[:, 0]
-        else:
-            name, target = _OPS_LOSS_NAMES[self.loss.code], y
-        value, _ = ops.loss(name, target, raw, sample_weight=sw,
+        # A loss object's name is its pybp.ops name; the cross-entropies there
+        # take logits, which is what raw contains for them.
+        target = y[:, 0] if self._sparse else y
+        value, _ = ops.loss(self.loss.name, target, raw, sample_weight=sw,
                             delta=float(self.loss.param) or 1.0)
         logs = {"loss": float(value) + self.penalty()}
         if self.metrics:

@@ -368,7 +368,8 @@ def test_evaluate_and_predict_shapes():
     assert model.predict(x, batch_size=7).shape == (30, 2)
     np.testing.assert_array_equal(model.predict(x, batch_size=7), model.predict(x))
     loss, mae = model.evaluate(x, y)
-    assert loss > 0 and mae > 0
+    assert loss > 0
+    assert mae > 0
     assert model.count_params() == 3 * 4 + 4 + 4 * 2 + 2
 
 
